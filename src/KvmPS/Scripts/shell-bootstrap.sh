@@ -1,0 +1,73 @@
+# KvmPS session shell. Sent once on every channel, right after the shell starts; the client
+# prefixes it with __k_m='<marker>'. Every later batch calls the functions defined here.
+#
+# Framing, all on stdout, each header on its own line after a newline:
+#   <marker> H <uid> <group-mode> <workdir>     once: ready
+#   <marker> P <index> <pgid>                  command <index> started as process group <pgid>
+#   <marker> R <index> <exit> <outlen> <errlen> finished; then exactly outlen+errlen bytes follow
+#   <marker> S <index>                         skipped (earlier failure in a stop-on-error batch, or aborted)
+#   <marker> E <batch>                         batch done
+# Commands never write to this stream directly: their output goes to files that are measured and
+# copied, so any byte sequence survives. The client kills a running command's process group from
+# another channel and touches "$__k_t/abort" to skip the rest of the batch.
+LC_ALL=C
+export LC_ALL
+PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin"
+export PATH
+cd / || exit 1
+__k_t=$(mktemp -d /tmp/kvmps.XXXXXXXXXX 2>/dev/null) || {
+    __k_t=/tmp/kvmps.$$
+    (umask 077 && mkdir "$__k_t") || exit 1
+}
+trap 'rm -rf "$__k_t"' EXIT
+trap 'exit 129' HUP
+trap 'exit 143' TERM
+# A command must be its own process group so that cancelling it reaches its children too.
+# bash gives every background job its own group with job control on; dash cannot without a
+# terminal, so there setsid makes the group.
+if [ -n "${BASH_VERSION:-}" ] && set -m 2>/dev/null; then
+    __k_g=job
+elif command -v setsid >/dev/null 2>&1; then
+    __k_g=setsid
+else
+    __k_g=none
+fi
+__k_fail=0
+__k_stop=0
+
+__k_b() {
+    __k_fail=0
+    __k_stop=$1
+    rm -f "$__k_t/abort" "$__k_t/in"
+}
+
+__k_x() {
+    __k_i=$1
+    __k_in=/dev/null
+    [ "$2" = 1 ] && __k_in="$__k_t/in"
+    shift 2
+    if [ -e "$__k_t/abort" ] || { [ "$__k_fail" = 1 ] && [ "$__k_stop" = 1 ]; }; then
+        rm -f "$__k_t/in"
+        printf '\n%s S %s\n' "$__k_m" "$__k_i"
+        return 0
+    fi
+    if [ "$__k_g" = setsid ]; then
+        setsid "$@" <"$__k_in" >"$__k_t/o" 2>"$__k_t/e" &
+    else
+        "$@" <"$__k_in" >"$__k_t/o" 2>"$__k_t/e" &
+    fi
+    __k_p=$!
+    printf '\n%s P %s %s\n' "$__k_m" "$__k_i" "$__k_p"
+    wait "$__k_p"
+    __k_rc=$?
+    [ "$__k_rc" = 0 ] || __k_fail=1
+    printf '\n%s R %s %s %s %s\n' "$__k_m" "$__k_i" "$__k_rc" $(wc -c <"$__k_t/o") $(wc -c <"$__k_t/e")
+    cat "$__k_t/o" "$__k_t/e"
+    rm -f "$__k_t/in" "$__k_t/o" "$__k_t/e"
+}
+
+__k_e() {
+    printf '\n%s E %s\n' "$__k_m" "$1"
+}
+
+printf '\n%s H %s %s %s\n' "$__k_m" "$(id -u)" "$__k_g" "$__k_t"

@@ -1,0 +1,238 @@
+using System;
+using System.Collections.Generic;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace KvmPS.Transport;
+
+/// <summary>How a batch runs.</summary>
+internal sealed class RunOptions
+{
+    public static readonly RunOptions Default = new();
+
+    /// <summary>Skip the remaining commands after the first failure (a plan's steps).</summary>
+    public bool StopOnError { get; set; }
+
+    /// <summary>For the whole batch; the running command is stopped when it expires.</summary>
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(60);
+}
+
+/// <summary>
+/// Runs batches on one host over a small pool of session shells, reconnecting when the connection
+/// was lost. Parallel batches use separate channels (up to <see cref="MaxChannels"/>, within sshd's
+/// MaxSessions); one more channel is kept for stopping commands.
+/// </summary>
+internal sealed class HostShell : ICommandAborter, IDisposable
+{
+    private const string AbortScript =
+        "touch \"$1/abort\" 2>/dev/null\n"
+        + "[ \"$2\" -gt 0 ] 2>/dev/null || exit 0\n"
+        + "if [ \"$4\" = none ]; then kill -s \"$3\" \"$2\"; pkill -\"$3\" -P \"$2\" 2>/dev/null; exit 0; fi\n"
+        + "kill -s \"$3\" -- \"-$2\"\n";
+
+    private readonly Func<CancellationToken, IChannelFactory> _connect;
+    private readonly ShellElevation _elevation;
+    private readonly byte[]? _sudoPassword;
+    private readonly TimeSpan _connectTimeout;
+    private readonly SemaphoreSlim _slots;
+    private readonly Stack<FramedShell> _idle = new();
+    private readonly object _gate = new();
+    private readonly object _controlGate = new();
+    private IChannelFactory? _factory;
+    private FramedShell? _control;
+    private bool _disposed;
+
+    public HostShell(
+        Func<CancellationToken, IChannelFactory> connect, ShellElevation elevation, byte[]? sudoPassword, int maxChannels, TimeSpan connectTimeout)
+    {
+        _connect = connect;
+        _elevation = elevation;
+        _sudoPassword = sudoPassword;
+        _connectTimeout = connectTimeout;
+        MaxChannels = maxChannels;
+        _slots = new SemaphoreSlim(maxChannels, maxChannels);
+    }
+
+    public int MaxChannels { get; }
+
+    /// <summary>The uid of the session shells; known after the first one started.</summary>
+    public int? UserId { get; private set; }
+
+    public bool IsConnected
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return !_disposed && _factory is not null && _factory.IsConnected;
+            }
+        }
+    }
+
+    /// <summary>Raised with the exact text of each command before it is sent (for -Verbose).</summary>
+    public Action<string>? CommandLog { get; set; }
+
+    /// <summary>Opens the connection and the first shell now (Connect-KvmHost), not on first use.</summary>
+    public void Open(CancellationToken cancel)
+    {
+        FramedShell shell = Acquire(cancel);
+        Release(shell);
+    }
+
+    public BatchResult Run(IReadOnlyList<RemoteCommand> commands, RunOptions options, CancellationToken cancel)
+    {
+        return Run(commands, options, cancel, null);
+    }
+
+    public BatchResult Run(IReadOnlyList<RemoteCommand> commands, RunOptions options, CancellationToken cancel, Action<string>? log)
+    {
+        foreach (RemoteCommand command in commands)
+        {
+            (log ?? CommandLog)?.Invoke(command.ToDisplayString());
+        }
+
+        FramedShell shell = Acquire(cancel);
+        try
+        {
+            return shell.Run(commands, options.StopOnError, options.Timeout, this, cancel);
+        }
+        finally
+        {
+            Release(shell);
+        }
+    }
+
+    public BatchResult Run(RemoteCommand command, RunOptions options, CancellationToken cancel, Action<string>? log = null)
+        => Run(new[] { command }, options, cancel, log);
+
+    void ICommandAborter.Abort(FramedShell shell, int processGroup, bool kill)
+    {
+        var abort = new RemoteCommand(new[]
+        {
+            "sh", "-c", AbortScript, "kvmps-abort", shell.WorkDirectory,
+            processGroup.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            kill ? "KILL" : "TERM", shell.GroupMode,
+        });
+
+        // Off the caller's thread: on a dead connection opening the control channel can take the
+        // whole connect timeout, and the caller must keep counting down its own deadline.
+        Task.Run(() =>
+        {
+            try
+            {
+                lock (_controlGate)
+                {
+                    if (_control is null || _control.IsBroken)
+                    {
+                        _control?.Dispose();
+                        _control = FramedShell.Start(Factory(CancellationToken.None), _elevation, _sudoPassword, _connectTimeout, CancellationToken.None);
+                    }
+
+                    _control.Run(new[] { abort }, false, TimeSpan.FromSeconds(10), this, CancellationToken.None);
+                }
+            }
+            catch (Exception e) when (e is HostUnreachableException || e is TimeoutException || e is System.IO.IOException)
+            {
+                // The escalation in FramedShell.Run declares the connection dead if this never lands.
+            }
+        });
+    }
+
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            _disposed = true;
+            while (_idle.Count > 0)
+            {
+                _idle.Pop().Dispose();
+            }
+
+            _factory?.Dispose();
+            _factory = null;
+        }
+
+        lock (_controlGate)
+        {
+            _control?.Dispose();
+        }
+    }
+
+    private FramedShell Acquire(CancellationToken cancel)
+    {
+        _slots.Wait(cancel);
+        try
+        {
+            lock (_gate)
+            {
+                while (_idle.Count > 0)
+                {
+                    FramedShell idle = _idle.Pop();
+                    if (!idle.IsBroken)
+                    {
+                        return idle;
+                    }
+
+                    idle.Dispose();
+                }
+            }
+
+            FramedShell shell = FramedShell.Start(Factory(cancel), _elevation, _sudoPassword, _connectTimeout, cancel);
+            UserId = shell.UserId;
+            return shell;
+        }
+        catch
+        {
+            _slots.Release();
+            throw;
+        }
+    }
+
+    private void Release(FramedShell shell)
+    {
+        lock (_gate)
+        {
+            if (shell.IsBroken || _disposed)
+            {
+                shell.Dispose();
+            }
+            else
+            {
+                _idle.Push(shell);
+            }
+        }
+
+        _slots.Release();
+    }
+
+    /// <summary>The live connection, made again when it was lost (the next command reconnects).</summary>
+    private IChannelFactory Factory(CancellationToken cancel)
+    {
+        lock (_gate)
+        {
+            if (_disposed)
+            {
+                throw new ObjectDisposedException(nameof(HostShell), "The session was closed.");
+            }
+
+            if (_factory is null || !_factory.IsConnected)
+            {
+                _factory?.Dispose();
+                _factory = null;
+                while (_idle.Count > 0)
+                {
+                    _idle.Pop().Dispose();
+                }
+
+                _factory = _connect(cancel);
+            }
+
+            return _factory;
+        }
+    }
+}

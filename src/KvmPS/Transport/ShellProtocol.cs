@@ -1,0 +1,151 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Security.Cryptography;
+using System.Text;
+
+namespace KvmPS.Transport;
+
+/// <summary>
+/// Renders batches for the session shell (see Scripts/shell-bootstrap.sh for the framing) and
+/// builds the command lines that start that shell, elevated or not.
+/// </summary>
+internal static class ShellProtocol
+{
+    // printf's format string grows about 4x for binary input; keep each line short enough for
+    // every shell's line reader.
+    private const int StdinChunk = 1024;
+
+    public static string NewMarker()
+    {
+        var bytes = new byte[12];
+        using (var rng = RandomNumberGenerator.Create())
+        {
+            rng.GetBytes(bytes);
+        }
+
+        var text = new StringBuilder("KvmPS-");
+        foreach (byte b in bytes)
+        {
+            text.Append(b.ToString("x2", System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        return text.ToString();
+    }
+
+    public static string Bootstrap(string marker)
+        => "__k_m=" + PosixQuote.Quote(marker) + "\n" + EmbeddedScripts.Read("shell-bootstrap.sh") + "\n";
+
+    /// <summary>The shell text of one batch: begin, every command (with its input), end.</summary>
+    public static string RenderBatch(int batchId, IReadOnlyList<RemoteCommand> commands, bool stopOnError)
+    {
+        var text = new StringBuilder();
+        text.Append("__k_b ").Append(stopOnError ? '1' : '0').Append('\n');
+        for (int i = 0; i < commands.Count; i++)
+        {
+            RemoteCommand command = commands[i];
+            if (command.Stdin is not null)
+            {
+                AppendStdinFile(text, command.Stdin);
+            }
+
+            text.Append("__k_x ").Append(i).Append(command.Stdin is null ? " 0 " : " 1 ");
+            text.Append(PosixQuote.Join(command.Argv)).Append('\n');
+        }
+
+        text.Append("__k_e ").Append(batchId).Append('\n');
+        return text.ToString();
+    }
+
+    // The input is written by printf, a builtin in every shell we start, so it never shows up on a
+    // command line. Printable ASCII stays readable; everything else becomes a 3-digit octal escape.
+    private static void AppendStdinFile(StringBuilder text, byte[] stdin)
+    {
+        text.Append(": >\"$__k_t/in\"\n");
+        int start = 0;
+        while (start < stdin.Length)
+        {
+            int end = Math.Min(stdin.Length, start + StdinChunk);
+            text.Append("printf '");
+            for (int i = start; i < end; i++)
+            {
+                byte b = stdin[i];
+                if (b == (byte)'\\')
+                {
+                    text.Append("\\\\");
+                }
+                else if (b == (byte)'%')
+                {
+                    text.Append("%%");
+                }
+                else if (b >= 0x20 && b < 0x7f && b != (byte)'\'')
+                {
+                    text.Append((char)b);
+                }
+                else
+                {
+                    text.Append('\\').Append(Convert.ToString(b, 8).PadLeft(3, '0'));
+                }
+            }
+
+            text.Append("' >>\"$__k_t/in\"\n");
+            start = end;
+        }
+    }
+
+    /// <summary>
+    /// The command line a channel runs to start the session shell. It is run by the user's login
+    /// shell (which may be csh or fish), so it hands everything to /bin/sh at once. bash is
+    /// preferred inside because its job control gives each command its own process group.
+    /// </summary>
+    public static string LaunchCommand(ShellElevation elevation, string marker)
+    {
+        const string Start = "command -v bash >/dev/null 2>&1 && exec bash --noprofile --norc; exec /bin/sh";
+        string ack = "printf '\\n%s A\\n' " + PosixQuote.Quote(marker);
+        string script = elevation switch
+        {
+            ShellElevation.None => Start,
+
+            // Elevate when sudo allows it without a password; otherwise stay unprivileged: the
+            // hello frame reports the uid the shell really has.
+            ShellElevation.SudoIfAvailable =>
+                "if [ \"$(id -u)\" != 0 ] && sudo -n true 2>/dev/null; then exec sudo -n -- /bin/sh -c "
+                + PosixQuote.Quote(Start) + "; fi; " + Start,
+
+            // The client sends the password only after the W frame, and only sudo -S reads it, so
+            // it can never reach a shell. A wrong password costs one failed attempt: the client
+            // closes the channel on anything but the A frame.
+            ShellElevation.SudoWithPassword =>
+                "if [ \"$(id -u)\" = 0 ]; then " + ack + "; " + Start + "; fi; "
+                + "if sudo -n true 2>/dev/null; then exec sudo -n -- /bin/sh -c " + PosixQuote.Quote(ack + "; " + Start) + "; fi; "
+                + "printf '\\n%s W\\n' " + PosixQuote.Quote(marker) + "; "
+                + "exec sudo -S -p '' -- /bin/sh -c " + PosixQuote.Quote(ack + "; " + Start),
+
+            _ => throw new ArgumentOutOfRangeException(nameof(elevation)),
+        };
+
+        return "exec /bin/sh -c " + PosixQuote.Quote(script);
+    }
+}
+
+internal enum ShellElevation
+{
+    None,
+    SudoIfAvailable,
+    SudoWithPassword,
+}
+
+internal static class EmbeddedScripts
+{
+    public static string Read(string name)
+    {
+        using Stream? stream = typeof(EmbeddedScripts).Assembly.GetManifestResourceStream("KvmPS.Scripts." + name);
+        if (stream is null)
+        {
+            throw new InvalidOperationException($"The embedded script '{name}' is missing from the KvmPS assembly.");
+        }
+
+        using var reader = new StreamReader(stream, Encoding.UTF8);
+        return reader.ReadToEnd();
+    }
+}
