@@ -1,1 +1,0 @@
-namespace KvmPS; internal static class Placeholder { }
