@@ -1,0 +1,29 @@
+@{
+    RootModule           = 'KvmPS.dll'
+    ModuleVersion        = '0.1.0'
+    GUID                 = '6f0f8a53-4d8e-4a55-9d62-2b0d6f2c9a11'
+    Author               = 'KvmPS contributors'
+    CompanyName          = 'KvmPS'
+    Copyright            = '(c) KvmPS contributors. MIT License.'
+    Description          = 'Administer KVM/libvirt hosts (RHEL first) from PowerShell, locally or over SSH: check capability, install the stack, bridge NICs, create and live-migrate guests, with objects that pipe into one another.'
+    PowerShellVersion    = '5.1'
+    CompatiblePSEditions = @('Desktop', 'Core')
+    FormatsToProcess     = @('KvmPS.Format.ps1xml')
+    CmdletsToExport      = @(
+        'Connect-KvmHost'
+        'Disconnect-KvmHost'
+        'Get-KvmHost'
+        'Get-KvmSession'
+    )
+    FunctionsToExport    = @()
+    AliasesToExport      = @()
+    VariablesToExport    = @()
+    PrivateData          = @{
+        PSData = @{
+            Tags         = @('KVM', 'libvirt', 'RHEL', 'SSH', 'virtualization', 'Linux', 'PSEdition_Core', 'PSEdition_Desktop')
+            LicenseUri   = 'https://github.com/kvmps/KvmPS/blob/main/LICENSE'
+            ProjectUri   = 'https://github.com/kvmps/KvmPS'
+            ReleaseNotes = 'See CHANGELOG.md.'
+        }
+    }
+}

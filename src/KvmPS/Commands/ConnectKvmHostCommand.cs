@@ -1,0 +1,120 @@
+using System.Collections.Generic;
+using System.Management.Automation;
+using System.Security;
+using KvmPS.Sessions;
+
+namespace KvmPS.Commands;
+
+/// <summary>Opens sessions to KVM hosts over SSH (or to this machine with -Local).</summary>
+[Cmdlet(VerbsCommunications.Connect, "KvmHost", DefaultParameterSetName = "Ssh")]
+[OutputType(typeof(KvmSession))]
+public sealed class ConnectKvmHostCommand : KvmCmdlet
+{
+    private readonly List<string> _names = new();
+
+    /// <summary>Hosts to connect to: host, user@host, host:port or [IPv6]:port.</summary>
+    [Parameter(ParameterSetName = "Ssh", Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [Alias("CN", "HostName")]
+    [ValidateNotNullOrEmpty]
+    public string[] ComputerName { get; set; } = null!;
+
+    /// <summary>A session to this machine through a local shell: no SSH.</summary>
+    [Parameter(ParameterSetName = "Local", Mandatory = true)]
+    public SwitchParameter Local { get; set; }
+
+    /// <summary>The SSH port; default 22 (or the port in the name).</summary>
+    [Parameter(ParameterSetName = "Ssh")]
+    [ValidateRange(1, 65535)]
+    public int Port { get; set; }
+
+    /// <summary>The user to log in as; default: the user in the name, the credential's user, or the current user.</summary>
+    [Parameter(ParameterSetName = "Ssh")]
+    [ValidateNotNullOrEmpty]
+    public string? UserName { get; set; }
+
+    /// <summary>Password authentication (its user name is used unless -UserName is given).</summary>
+    [Parameter(ParameterSetName = "Ssh")]
+    [Credential]
+    public PSCredential? Credential { get; set; }
+
+    /// <summary>Private key files; default: ~/.ssh/id_ed25519, id_ecdsa and id_rsa where they exist.</summary>
+    [Parameter(ParameterSetName = "Ssh")]
+    [ValidateNotNullOrEmpty]
+    public string[]? KeyFilePath { get; set; }
+
+    /// <summary>The passphrase of the key files.</summary>
+    [Parameter(ParameterSetName = "Ssh")]
+    public SecureString? KeyPassphrase { get; set; }
+
+    /// <summary>A known_hosts file to use instead of ~/.ssh/known_hosts (new keys are recorded there).</summary>
+    [Parameter(ParameterSetName = "Ssh")]
+    [ValidateNotNullOrEmpty]
+    public string? KnownHostsPath { get; set; }
+
+    /// <summary>Trust and record the key of a host not seen before. A changed or revoked key is always refused.</summary>
+    [Parameter(ParameterSetName = "Ssh")]
+    public SwitchParameter AcceptNewHostKey { get; set; }
+
+    /// <summary>The password sudo asks for, when the user is not root and sudo needs one.</summary>
+    [Parameter]
+    [Credential]
+    public PSCredential? SudoCredential { get; set; }
+
+    /// <summary>Seconds to wait for the connection and the session shell.</summary>
+    [Parameter]
+    [ValidateRange(1, 600)]
+    public int ConnectTimeout { get; set; } = 15;
+
+    /// <summary>How many hosts are connected at once.</summary>
+    [Parameter(ParameterSetName = "Ssh")]
+    [ValidateRange(1, 256)]
+    public int ThrottleLimit { get; set; } = 32;
+
+    protected override void ProcessRecord()
+    {
+        if (!Local.IsPresent)
+        {
+            _names.AddRange(ComputerName);
+        }
+    }
+
+    protected override void EndProcessing()
+    {
+        if (Local.IsPresent)
+        {
+            _names.Add("localhost");
+        }
+
+        RunParallel(_names, ThrottleLimit, "Connecting to KVM hosts", name => name, (name, context) =>
+        {
+            HostTarget target = HostTarget.Parse(name);
+            var request = new ConnectRequest(target)
+            {
+                Port = Port == 0 ? null : Port,
+                UserName = UserName,
+                Credential = Credential,
+                KeyFilePaths = KeyFilePath is null ? null : ResolvePaths(KeyFilePath),
+                KeyPassphrase = KeyPassphrase,
+                KnownHostsPath = KnownHostsPath is null ? null : GetUnresolvedProviderPathFromPSPath(KnownHostsPath),
+                AcceptNewHostKey = AcceptNewHostKey.IsPresent,
+                SudoCredential = SudoCredential,
+                ConnectTimeout = System.TimeSpan.FromSeconds(ConnectTimeout),
+            };
+
+            KvmSession session = SessionFactory.Open(request, context.Cancel, context.VerboseFor(name));
+            SessionPool.Add(session);
+            context.Output(session);
+        });
+    }
+
+    private string[] ResolvePaths(string[] paths)
+    {
+        var resolved = new string[paths.Length];
+        for (int i = 0; i < paths.Length; i++)
+        {
+            resolved[i] = GetUnresolvedProviderPathFromPSPath(paths[i]);
+        }
+
+        return resolved;
+    }
+}

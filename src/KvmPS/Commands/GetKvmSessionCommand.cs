@@ -1,0 +1,36 @@
+using System.Linq;
+using System.Management.Automation;
+using KvmPS.Sessions;
+
+namespace KvmPS.Commands;
+
+/// <summary>Gets the open KvmPS sessions of this PowerShell process.</summary>
+[Cmdlet(VerbsCommon.Get, "KvmSession", DefaultParameterSetName = "ComputerName")]
+[OutputType(typeof(KvmSession))]
+public sealed class GetKvmSessionCommand : KvmCmdlet
+{
+    /// <summary>Sessions whose computer name matches (wildcards allowed).</summary>
+    [Parameter(ParameterSetName = "ComputerName", Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [Alias("CN", "HostName")]
+    [SupportsWildcards]
+    [ValidateNotNullOrEmpty]
+    public string[]? ComputerName { get; set; }
+
+    /// <summary>Sessions by Id.</summary>
+    [Parameter(ParameterSetName = "Id", Mandatory = true)]
+    public int[] Id { get; set; } = null!;
+
+    protected override void ProcessRecord()
+    {
+        foreach (KvmSession session in SessionPool.All)
+        {
+            bool match = ParameterSetName == "Id"
+                ? Id.Contains(session.Id)
+                : ComputerName is null || ComputerName.Any(name => WildcardPattern.Get(name, WildcardOptions.IgnoreCase).IsMatch(session.ComputerName));
+            if (match)
+            {
+                WriteObject(session);
+            }
+        }
+    }
+}

@@ -1,0 +1,91 @@
+using System;
+using System.Collections.Generic;
+using System.Threading;
+
+namespace KvmPS.Transport;
+
+/// <summary>A private key file and its passphrase (UTF-8 bytes, cleared after use).</summary>
+internal sealed class SshKeyFile
+{
+    public SshKeyFile(string path, byte[]? passphrase)
+    {
+        Path = path;
+        Passphrase = passphrase;
+    }
+
+    public string Path { get; }
+
+    public byte[]? Passphrase { get; }
+}
+
+/// <summary>Everything KvmPS.Ssh needs to open a connection; only plain .NET types cross over.</summary>
+internal sealed class SshConnectOptions
+{
+    public string Host { get; set; } = "";
+
+    public int Port { get; set; } = 22;
+
+    public string UserName { get; set; } = "";
+
+    public byte[]? Password { get; set; }
+
+    public IReadOnlyList<SshKeyFile> KeyFiles { get; set; } = Array.Empty<SshKeyFile>();
+
+    /// <summary>The ssh-agent socket (SSH_AUTH_SOCK); null to not use an agent.</summary>
+    public string? AgentSocket { get; set; }
+
+    public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(15);
+
+    public TimeSpan KeepAliveInterval { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>Channels this client may open at once; must not exceed sshd's MaxSessions (10).</summary>
+    public int MaxChannels { get; set; } = 6;
+
+    /// <summary>
+    /// Decides whether to trust the host key: (algorithm name, key or certificate blob) -> trust.
+    /// Called during key exchange, before authentication.
+    /// </summary>
+    public Func<string, byte[], bool> VerifyHostKey { get; set; } = (_, _) => false;
+}
+
+/// <summary>An open SSH connection that starts session shells on exec channels.</summary>
+internal interface ISshConnection : IChannelFactory
+{
+    string ServerVersion { get; }
+
+    /// <summary>Which authentication succeeded, e.g. "publickey (/root/.ssh/id_ed25519)".</summary>
+    string AuthenticatedWith { get; }
+}
+
+/// <summary>Implemented in KvmPS.Ssh, loaded in isolation by <see cref="SshLoader"/>.</summary>
+internal interface ISshConnector
+{
+    ISshConnection Connect(SshConnectOptions options, CancellationToken cancel);
+}
+
+/// <summary>Authentication failed: every method offered was refused.</summary>
+internal sealed class HostAuthenticationException : Exception
+{
+    public HostAuthenticationException(string message, Exception? inner = null)
+        : base(message, inner)
+    {
+    }
+}
+
+/// <summary>The host key was not trusted (see the verifier's decision for why).</summary>
+internal sealed class HostKeyRejectedException : Exception
+{
+    public HostKeyRejectedException(string message, Exception? inner = null)
+        : base(message, inner)
+    {
+    }
+}
+
+/// <summary>TCP or protocol failure before authentication (refused, unreachable, timed out).</summary>
+internal sealed class HostConnectException : Exception
+{
+    public HostConnectException(string message, Exception? inner = null)
+        : base(message, inner)
+    {
+    }
+}
