@@ -72,7 +72,7 @@ function Invoke-Build {
 
 function Invoke-Help {
     $converter = Join-Path $root 'tools/help/ConvertTo-Maml.ps1'
-    & $converter -Path (Join-Path $root 'help/en-US') -OutputPath "$moduleDir/en-US"
+    $null = & $converter -Path (Join-Path $root "help/en-US") -OutputPath "$moduleDir/en-US"
 }
 
 function Invoke-Test {

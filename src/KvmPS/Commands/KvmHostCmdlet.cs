@@ -16,7 +16,7 @@ public abstract class KvmHostCmdlet : KvmCmdlet
     private readonly List<object> _targets = new();
 
     /// <summary>Hosts by name: host, user@host or host:port. localhost means this machine, without SSH.</summary>
-    [Parameter(ParameterSetName = "ComputerName", ValueFromPipelineByPropertyName = true)]
+    [Parameter(ParameterSetName = "ComputerName", Position = 0, ValueFromPipelineByPropertyName = true)]
     [Alias("CN", "HostName")]
     [ValidateNotNullOrEmpty]
     public string[]? ComputerName { get; set; }
