@@ -106,7 +106,7 @@ function Invoke-Test {
     $files = if ($TestPath) { $TestPath | ForEach-Object { (Resolve-Path $_).Path } }
              else { (Get-ChildItem (Join-Path $root 'tests') -Filter '*.Tests.ps1').FullName }
     $pesterTotals = @{ Passed = 0; Failed = 0; Skipped = 0 }
-    $pwsh = (Get-Process -Id $PID).Path
+    $pwsh = Join-Path $PSHOME $(if ($IsWindows) { 'pwsh.exe' } else { 'pwsh' })
     $runner = Join-Path $root 'tools/pester/Invoke-PesterFile.ps1'
     try {
         foreach ($file in $files) {

@@ -11,6 +11,8 @@ param(
 )
 
 $ErrorActionPreference = 'Stop'
+$ModulePath = (Resolve-Path $ModulePath).Path
+$TestFile = (Resolve-Path $TestFile).Path
 Import-Module $PesterPath -MinimumVersion 5.7 -Force
 # Test files read this to import the module under test (see tests/common.ps1).
 $env:KVMPS_MODULE_PATH = $ModulePath
@@ -22,12 +24,13 @@ $config.Output.Verbosity = 'Detailed'
 $config.Should.ErrorAction = 'Continue'
 $result = Invoke-Pester -Configuration $config
 
-# A failed BeforeAll/AfterAll or a file that does not parse fails no test by itself: count
-# them so they cannot pass silently.
-$blockFailures = $result.FailedBlocksCount + $result.FailedContainersCount
+# A failed AfterAll or a file that does not parse fails no test by itself: count them so they
+# cannot pass silently (a failed BeforeAll already fails the tests under it).
+$failed = $result.FailedCount
+if ($failed -eq 0) { $failed = $result.FailedBlocksCount + $result.FailedContainersCount }
 [pscustomobject]@{
     File    = $TestFile
     Passed  = $result.PassedCount
-    Failed  = $result.FailedCount + $blockFailures
+    Failed  = $failed
     Skipped = $result.SkippedCount
 } | ConvertTo-Json | Set-Content -Path $ResultPath
