@@ -183,6 +183,58 @@ Describe 'Connect-KvmHost against lab hosts' -Skip:([bool]$LabSkip) {
         }
     }
 
+    Context 'key types, passphrases and ssh-agent' {
+        BeforeAll {
+            # Fresh keys of every type, authorized for root on kvm1 only for this run.
+            $script:Keys = @{}
+            foreach ($type in 'ed25519', 'ecdsa', 'rsa') {
+                foreach ($pass in '', 'Secret-Phrase 1') {
+                    $path = Join-Path $Work ("id_$type" + $(if ($pass) { '_pw' } else { '' }))
+                    & ssh-keygen -q -t $type -N $pass -C "kvmps-test-$type" -f $path
+                    $Keys["$type|$pass"] = $path
+                    Invoke-KvmLabCommand kvm1 sh, -c, 'cat >> /root/.ssh/authorized_keys' -InputText ((Get-Content "$path.pub") + "`n") | Out-Null
+                }
+            }
+        }
+
+        AfterAll {
+            if ($script:AgentPid) { & kill $AgentPid 2>$null }
+            $env:SSH_AUTH_SOCK = $null
+        }
+
+        It 'authenticates with a <Type> key file' -ForEach @(@{ Type = 'ed25519' }, @{ Type = 'ecdsa' }, @{ Type = 'rsa' }) {
+            $s = Connect-KvmHost -ComputerName "root@$($Kvm1.address)" -KeyFilePath $Keys["$Type|"] -KnownHostsPath $Lab.KnownHosts -Verbose 4>&1 |
+                Tee-Object -Variable log | Where-Object { $_ -is [KvmPS.KvmSession] }
+            $s.State | Should -Be 'Opened'
+            ($log | Out-String) | Should -BeLike "*authenticated with key $($Keys["$Type|"])*"
+        }
+
+        It 'authenticates with a passphrase-protected <Type> key and -KeyPassphrase' -ForEach @(@{ Type = 'ed25519' }, @{ Type = 'rsa' }) {
+            $s = Connect-KvmHost -ComputerName "root@$($Kvm1.address)" -KeyFilePath $Keys["$Type|Secret-Phrase 1"] -KeyPassphrase (Secure 'Secret-Phrase 1') -KnownHostsPath $Lab.KnownHosts
+            $s.State | Should -Be 'Opened'
+        }
+
+        It 'explains that a protected key needs -KeyPassphrase' {
+            Connect-KvmHost -ComputerName "root@$($Kvm1.address)" -KeyFilePath $Keys['ed25519|Secret-Phrase 1'] -KnownHostsPath $Lab.KnownHosts -ErrorVariable failed -ErrorAction SilentlyContinue |
+                Should -BeNullOrEmpty
+            $failed[0].FullyQualifiedErrorId | Should -BeLike 'AuthenticationFailed,*'
+            $failed[0].Exception.Message | Should -BeLike '*passphrase*'
+        }
+
+        It 'authenticates with keys held by ssh-agent (SSH_AUTH_SOCK)' {
+            $agent = & ssh-agent -s
+            $env:SSH_AUTH_SOCK = ($agent | Select-String 'SSH_AUTH_SOCK=([^;]+)').Matches[0].Groups[1].Value
+            $script:AgentPid = ($agent | Select-String 'SSH_AGENT_PID=(\d+)').Matches[0].Groups[1].Value
+            & ssh-add -q $Keys['rsa|'] 2>$null
+            $LASTEXITCODE | Should -Be 0
+            # No key file anywhere: only the agent can authenticate (HOME is an empty test folder).
+            $s = Connect-KvmHost -ComputerName "root@$($Kvm1.address)" -KnownHostsPath $Lab.KnownHosts -Verbose 4>&1 |
+                Tee-Object -Variable log | Where-Object { $_ -is [KvmPS.KvmSession] }
+            $s.State | Should -Be 'Opened'
+            ($log | Out-String) | Should -BeLike '*agent key kvmps-test-rsa*'
+        }
+    }
+
     Context 'several hosts' {
         It 'connects in parallel and reports a failing host without stopping the others' {
             $names = "root@$($Kvm1.address)", "root@$($Kvm1.address):2", "root@$($Kvm2.address)"

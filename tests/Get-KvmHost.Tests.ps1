@@ -47,7 +47,7 @@ Describe 'Get-KvmHost against lab hosts' -Skip:([bool]$LabSkip) {
         $script:Lab = Get-KvmLab
         $script:SavedHome = $env:HOME
         $env:HOME = New-LabHome -Lab $Lab
-        $script:Names = $Lab.hosts.address
+        $script:Names = @($Lab.hosts | ForEach-Object address)
     }
 
     AfterAll {

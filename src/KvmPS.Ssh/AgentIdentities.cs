@@ -4,6 +4,7 @@ using System.IO;
 using System.IO.Pipes;
 using System.Net.Sockets;
 using System.Text;
+using KvmPS.Security;
 using Renci.SshNet;
 using Renci.SshNet.Security;
 
@@ -40,18 +41,18 @@ internal sealed class AgentIdentities : IDisposable
         {
             agent = new AgentIdentities(OpenStream(socketPath));
             byte[] answer = agent.Call(new[] { RequestIdentities });
-            var reader = new WireReader(answer);
-            if (reader.Byte() != IdentitiesAnswer)
+            var reader = new SshWireReader(answer);
+            if (reader.ReadByte() != IdentitiesAnswer)
             {
                 throw new IOException("the agent refused to list its keys");
             }
 
-            uint count = reader.UInt32();
+            uint count = reader.ReadUInt32();
             for (uint i = 0; i < count; i++)
             {
-                byte[] blob = reader.String();
-                string comment = Encoding.UTF8.GetString(reader.String());
-                string type = Encoding.ASCII.GetString(new WireReader(blob).String());
+                byte[] blob = reader.ReadString();
+                string comment = reader.ReadUtf8String();
+                string type = OpenSshKeyBlob.KeyType(blob);
                 var algorithms = new List<HostAlgorithm>();
                 if (type == "ssh-rsa")
                 {
@@ -75,7 +76,7 @@ internal sealed class AgentIdentities : IDisposable
             return agent;
         }
         catch (Exception e) when (e is IOException || e is SocketException || e is UnauthorizedAccessException
-            || e is PlatformNotSupportedException || e is TimeoutException || e is ArgumentException)
+            || e is PlatformNotSupportedException || e is TimeoutException || e is ArgumentException || e is FormatException)
         {
             tried.Add($"ssh-agent at {socketPath} (unusable: {e.Message})");
             agent?.Dispose();
@@ -87,18 +88,18 @@ internal sealed class AgentIdentities : IDisposable
 
     internal byte[] Sign(byte[] keyBlob, byte[] data, uint flags)
     {
-        var request = new WireWriter();
-        request.Byte(SignRequest);
-        request.String(keyBlob);
-        request.String(data);
-        request.UInt32(flags);
-        var reader = new WireReader(Call(request.ToArray()));
-        if (reader.Byte() != SignResponse)
+        using var request = new MemoryStream();
+        request.WriteByte(SignRequest);
+        SshWireWriter.WriteString(request, keyBlob);
+        SshWireWriter.WriteString(request, data);
+        SshWireWriter.WriteUInt32(request, flags);
+        var reader = new SshWireReader(Call(request.ToArray()));
+        if (reader.ReadByte() != SignResponse)
         {
             throw new IOException("The ssh-agent refused to sign (is the key confirmed or locked?).");
         }
 
-        return reader.String();
+        return reader.ReadString();
     }
 
     private static Stream OpenStream(string path)
@@ -125,8 +126,8 @@ internal sealed class AgentIdentities : IDisposable
     {
         lock (_gate)
         {
-            var frame = new WireWriter();
-            frame.String(message);
+            using var frame = new MemoryStream();
+            SshWireWriter.WriteString(frame, message);
             byte[] bytes = frame.ToArray();
             _stream.Write(bytes, 0, bytes.Length);
             _stream.Flush();
@@ -191,72 +192,4 @@ internal sealed class AgentIdentities : IDisposable
         public override bool VerifySignature(byte[] data, byte[] signature)
             => throw new NotSupportedException("Agent keys are used for signing only.");
     }
-}
-
-/// <summary>Reads SSH wire-format values (RFC 4251 section 5).</summary>
-internal sealed class WireReader
-{
-    private readonly byte[] _data;
-    private int _offset;
-
-    public WireReader(byte[] data)
-    {
-        _data = data;
-    }
-
-    public byte Byte()
-    {
-        Need(1);
-        return _data[_offset++];
-    }
-
-    public uint UInt32()
-    {
-        Need(4);
-        uint value = ((uint)_data[_offset] << 24) | ((uint)_data[_offset + 1] << 16) | ((uint)_data[_offset + 2] << 8) | _data[_offset + 3];
-        _offset += 4;
-        return value;
-    }
-
-    public byte[] String()
-    {
-        uint length = UInt32();
-        Need(length);
-        var value = new byte[length];
-        Buffer.BlockCopy(_data, _offset, value, 0, (int)length);
-        _offset += (int)length;
-        return value;
-    }
-
-    private void Need(long count)
-    {
-        if (_offset + count > _data.Length)
-        {
-            throw new IOException("Truncated SSH wire data.");
-        }
-    }
-}
-
-/// <summary>Writes SSH wire-format values.</summary>
-internal sealed class WireWriter
-{
-    private readonly MemoryStream _buffer = new();
-
-    public void Byte(byte value) => _buffer.WriteByte(value);
-
-    public void UInt32(uint value)
-    {
-        _buffer.WriteByte((byte)(value >> 24));
-        _buffer.WriteByte((byte)(value >> 16));
-        _buffer.WriteByte((byte)(value >> 8));
-        _buffer.WriteByte((byte)value);
-    }
-
-    public void String(byte[] value)
-    {
-        UInt32((uint)value.Length);
-        _buffer.Write(value, 0, value.Length);
-    }
-
-    public byte[] ToArray() => _buffer.ToArray();
 }

@@ -75,11 +75,13 @@ internal sealed class SshConnector : ISshConnector
             ChannelCloseTimeout = TimeSpan.FromSeconds(2),
         };
 
+        HostKeyOrder.Apply(info, options.PreferredHostKeyTypes, options.PreferHostCertificates);
         var client = new SshClient(info) { KeepAliveInterval = options.KeepAliveInterval };
         bool? trusted = null;
         client.HostKeyReceived += (_, e) =>
         {
-            trusted = options.VerifyHostKey(e.HostKeyName, e.HostKey);
+            byte[] presented = e.Certificate is null ? e.HostKey : HostKeyOrder.CertificateBlob(e.Certificate, e.HostKey);
+            trusted = options.VerifyHostKey(e.HostKeyName, presented);
             e.CanTrust = trusted.Value;
         };
 

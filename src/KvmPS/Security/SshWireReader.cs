@@ -42,6 +42,12 @@ namespace KvmPS.Security
 
         public int Remaining => _end - Position;
 
+        public byte ReadByte()
+        {
+            Need(1);
+            return _data[Position++];
+        }
+
         public uint ReadUInt32()
         {
             Need(4);

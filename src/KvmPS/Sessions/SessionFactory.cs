@@ -97,6 +97,9 @@ internal static class SessionFactory
         }
 
         options.KeyFiles = keys;
+        RecordedHostKeyTypes recorded = KnownHosts.RecordedKeyTypes(request.KnownHostsFiles(), host, port);
+        options.PreferredHostKeyTypes = recorded.KeyTypes;
+        options.PreferHostCertificates = recorded.HasCertificateAuthority;
         byte[]? sudoPassword = ConnectRequest.SecretBytes(request.SudoCredential?.Password);
         ShellElevation elevation = sudoPassword is null ? ShellElevation.SudoIfAvailable : ShellElevation.SudoWithPassword;
         ISshConnection? first = null;

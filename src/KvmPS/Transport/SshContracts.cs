@@ -42,7 +42,17 @@ internal sealed class SshConnectOptions
     public int MaxChannels { get; set; } = 6;
 
     /// <summary>
-    /// Decides whether to trust the host key: (algorithm name, key or certificate blob) -> trust.
+    /// Host key types already recorded for the host (known_hosts), offered first as ssh does: a key
+    /// of any other type would look like a changed key.
+    /// </summary>
+    public IReadOnlyList<string> PreferredHostKeyTypes { get; set; } = Array.Empty<string>();
+
+    /// <summary>An @cert-authority line applies to the host: offer certificate algorithms first.</summary>
+    public bool PreferHostCertificates { get; set; }
+
+    /// <summary>
+    /// Decides whether to trust the host key: (algorithm name, key blob, or certificate blob for a
+    /// certificate algorithm) -> trust.
     /// Called during key exchange, before authentication.
     /// </summary>
     public Func<string, byte[], bool> VerifyHostKey { get; set; } = (_, _) => false;
