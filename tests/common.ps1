@@ -43,7 +43,7 @@ function New-LabHome {
 function Invoke-TransportCommand {
     param(
         [Parameter(Mandatory)]$Session,
-        [Parameter(Mandatory)][string[]]$Argv,
+        [Parameter(Mandatory)][AllowEmptyString()][string[]]$Argv,
         [byte[]]$Stdin,
         [double]$TimeoutSeconds = 60,
         [System.Threading.CancellationToken]$CancellationToken = [System.Threading.CancellationToken]::None
