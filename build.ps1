@@ -9,6 +9,7 @@
     Test   builds, runs the xunit tests and every tests/*.Tests.ps1 file (each in a fresh pwsh),
            starts the lab for the suites that need it and tears it down at the end, and prints
            "N passed, M failed" for all of them together. Exits non-zero on any failure.
+    Help   checks help/en-US against the PlatyPS schema and rebuilds the MAML in the module folder.
     Demo   builds and runs examples/Demo.ps1 on the local lab.
     Clean  removes build output.
 
@@ -17,7 +18,7 @@
 #>
 [CmdletBinding()]
 param(
-    [ValidateSet('Build', 'Test', 'Demo', 'Clean')]
+    [ValidateSet('Build', 'Test', 'Help', 'Demo', 'Clean')]
     [string]$Task = 'Build',
 
     [ValidateSet('Debug', 'Release')]
@@ -142,6 +143,11 @@ function Invoke-Test {
 switch ($Task) {
     'Build' { Invoke-Build }
     'Test' { Invoke-Test }
+    'Help' {
+        if (-not (Test-Path $moduleDir)) { throw "Build first: ./build.ps1 -Task Build" }
+        Invoke-Help
+        Write-Host "Help rebuilt in $moduleDir/en-US"
+    }
     'Demo' {
         Invoke-Build
         & (Join-Path $root 'examples/Demo.ps1') -ModulePath "$moduleDir/KvmPS.psd1"

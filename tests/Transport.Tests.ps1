@@ -15,6 +15,13 @@ Describe 'Transport over SSH' -Skip:([bool]$LabSkip) {
         $null = Start-KvmLab -HostCount 2
         $script:Lab = Get-KvmLab
         $script:S = Connect-KvmHost "root@$($Lab.hosts[0].address)" -KeyFilePath $Lab.keyFile -KnownHostsPath $Lab.knownHosts
+        # The sshd process that serves a session's connection: the first sshd up the shell's parent chain.
+        function script:Get-ServingSshd($Session) {
+            $chain = (Invoke-TransportCommand -Session $Session -Argv 'sh', '-c', 'p=$PPID; while [ "$p" -gt 1 ]; do c=$(cat /proc/$p/comm); echo "$p $c"; p=$(awk "/^PPid:/ {print \$2}" /proc/$p/status); done').StdoutText
+            $found = ($chain -split "`n" | Where-Object { $_ -match '^\d+ sshd' } | Select-Object -First 1) -replace ' .*$', ''
+            $found | Should -Not -BeNullOrEmpty
+            $found
+        }
     }
 
     AfterAll { Disconnect-KvmHost -All }
@@ -76,10 +83,7 @@ Describe 'Transport over SSH' -Skip:([bool]$LabSkip) {
 
     It 'detects a lost connection and reconnects on the next command' {
         $s2 = Connect-KvmHost "root@$($Lab.hosts[1].address)" -KeyFilePath $Lab.keyFile -KnownHostsPath $Lab.knownHosts
-        # The sshd process serving this connection: the parent of the session shell's parent chain.
-        $chain = (Invoke-TransportCommand -Session $s2 -Argv 'sh', '-c', 'p=$PPID; while [ "$p" -gt 1 ]; do c=$(cat /proc/$p/comm); echo "$p $c"; p=$(awk "/^PPid:/ {print \$2}" /proc/$p/status); done').StdoutText
-        $sshd = ($chain -split "`n" | Where-Object { $_ -match '^\d+ sshd' } | Select-Object -First 1) -replace ' .*$', ''
-        $sshd | Should -Not -BeNullOrEmpty
+        $sshd = Get-ServingSshd $s2
         Invoke-KvmLabCommand kvm2 kill, -9, $sshd | Out-Null
         $deadline = [DateTime]::UtcNow.AddSeconds(20)
         while ($s2.State -eq 'Opened' -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 100 }
@@ -88,11 +92,28 @@ Describe 'Transport over SSH' -Skip:([bool]$LabSkip) {
         $s2.State | Should -Be 'Opened'
     }
 
+    It 'declares a host that stops answering Broken, and reconnects once it answers again' {
+        $s3 = Connect-KvmHost "root@$($Lab.hosts[1].address)" -KeyFilePath $Lab.keyFile -KnownHostsPath $Lab.knownHosts
+        $sshd = Get-ServingSshd $s3
+        # Frozen, not closed: TCP stays up and only a command timeout can notice.
+        Invoke-KvmLabCommand kvm2 kill, -STOP, $sshd | Out-Null
+        try {
+            $thrown = { Invoke-TransportCommand -Session $s3 -Argv 'true' -TimeoutSeconds 2 } | Should -Throw -PassThru
+            $thrown.Exception.InnerException.GetType().Name | Should -Be 'HostUnreachableException'
+            $s3.State | Should -Be 'Broken'
+        }
+        finally {
+            Invoke-KvmLabCommand kvm2 kill, -CONT, $sshd -IgnoreExitCode | Out-Null
+        }
+        (Invoke-TransportCommand -Session $s3 -Argv 'hostname').StdoutText.Trim() | Should -Be 'kvm2'
+        $s3.State | Should -Be 'Opened'
+    }
+
     It 'runs a batch of 50 commands and returns all 50 results in order' {
         $asm = $S.GetType().Assembly
         $commandType = $asm.GetType('KvmPS.Transport.RemoteCommand', $true)
         $list = [Array]::CreateInstance($commandType, 50)
-        for ($i = 0; $i -lt 50; $i++) { $list[$i] = [Activator]::CreateInstance($commandType, @([string[]]('echo', "$i"), $null, $false)) }
+        for ($i = 0; $i -lt 50; $i++) { $list[$i] = [Activator]::CreateInstance($commandType, @([string[]]('echo', "$i"), $null, $false, $null)) }
         $options = [Activator]::CreateInstance($asm.GetType('KvmPS.Transport.RunOptions', $true))
         $connection = $S.GetType().GetProperty('Connection', [Reflection.BindingFlags]'NonPublic,Instance').GetValue($S)
         $batch = $connection.Shell.Run($list, $options, [System.Threading.CancellationToken]::None)

@@ -51,7 +51,7 @@ function Invoke-TransportCommand {
     $asm = $Session.GetType().Assembly
     $commandType = $asm.GetType('KvmPS.Transport.RemoteCommand', $true)
     $optionsType = $asm.GetType('KvmPS.Transport.RunOptions', $true)
-    $command = [Activator]::CreateInstance($commandType, @([string[]]$Argv, $Stdin, $false))
+    $command = [Activator]::CreateInstance($commandType, @([string[]]$Argv, $Stdin, $false, $null))
     $options = [Activator]::CreateInstance($optionsType)
     $options.Timeout = [TimeSpan]::FromSeconds($TimeoutSeconds)
     $connection = $Session.GetType().GetProperty('Connection', [Reflection.BindingFlags]'NonPublic,Instance').GetValue($Session)

@@ -1,7 +1,7 @@
 using System;
 using System.Collections.Generic;
+using System.IO;
 using System.Linq;
-using System.Text;
 using KvmPS.Security;
 using Renci.SshNet;
 using Renci.SshNet.Security;
@@ -70,18 +70,13 @@ internal static class HostKeyOrder
     {
         foreach (KeyValuePair<string, string> option in options)
         {
-            byte[] value = Encoding.UTF8.GetBytes(option.Value ?? "");
-            var data = new byte[value.Length == 0 ? 0 : value.Length + 4];
-            if (value.Length > 0)
+            using var data = new MemoryStream();
+            if (!string.IsNullOrEmpty(option.Value))
             {
-                data[0] = (byte)(value.Length >> 24);
-                data[1] = (byte)(value.Length >> 16);
-                data[2] = (byte)(value.Length >> 8);
-                data[3] = (byte)value.Length;
-                Buffer.BlockCopy(value, 0, data, 4, value.Length);
+                SshWireWriter.WriteString(data, option.Value);
             }
 
-            yield return new KeyValuePair<string, byte[]>(option.Key, data);
+            yield return new KeyValuePair<string, byte[]>(option.Key, data.ToArray());
         }
     }
 }

@@ -13,7 +13,7 @@ internal static class HostProbe
     {
         Sessions.HostConnection connection = session.Connection
             ?? throw new InvalidOperationException($"The session to {session.ComputerName} was not opened by Connect-KvmHost.");
-        RemoteCommand probe = RemoteCommand.Script(EmbeddedScripts.Read("host-probe.sh"));
+        RemoteCommand probe = RemoteCommand.Script("host-probe.sh");
         CommandResult result = connection.Shell.Run(probe, Options, cancel, log)[0];
         if (result.Outcome != CommandOutcome.Exited)
         {

@@ -96,6 +96,13 @@ internal sealed class HostShell : ICommandAborter, IDisposable
         {
             return shell.Run(commands, options.StopOnError, options.Timeout, this, cancel);
         }
+        catch (HostUnreachableException)
+        {
+            // A shell that stopped answering means the connection is gone (the peer may be frozen
+            // with TCP still up): drop it so the session shows Broken and the next command reconnects.
+            DropConnection();
+            throw;
+        }
         finally
         {
             Release(shell);
@@ -160,6 +167,20 @@ internal sealed class HostShell : ICommandAborter, IDisposable
         lock (_controlGate)
         {
             _control?.Dispose();
+        }
+    }
+
+    private void DropConnection()
+    {
+        lock (_gate)
+        {
+            while (_idle.Count > 0)
+            {
+                _idle.Pop().Dispose();
+            }
+
+            _factory?.Dispose();
+            _factory = null;
         }
     }
 

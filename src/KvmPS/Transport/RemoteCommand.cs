@@ -12,7 +12,7 @@ namespace KvmPS.Transport;
 /// </summary>
 internal sealed class RemoteCommand
 {
-    public RemoteCommand(IReadOnlyList<string> argv, byte[]? stdin = null, bool stdinIsSecret = false)
+    public RemoteCommand(IReadOnlyList<string> argv, byte[]? stdin = null, bool stdinIsSecret = false, string? stdinName = null)
     {
         if (argv is null || argv.Count == 0)
         {
@@ -35,6 +35,7 @@ internal sealed class RemoteCommand
         Argv = argv.ToArray();
         Stdin = stdin;
         StdinIsSecret = stdinIsSecret;
+        StdinName = stdinName;
     }
 
     public IReadOnlyList<string> Argv { get; }
@@ -44,14 +45,17 @@ internal sealed class RemoteCommand
     /// <summary>When true, the input is never shown (verbose output shows its length only).</summary>
     public bool StdinIsSecret { get; }
 
+    /// <summary>What the input is (an embedded script's name), for verbose output.</summary>
+    public string? StdinName { get; }
+
     public static RemoteCommand Of(params string[] argv) => new(argv);
 
-    /// <summary>Runs an embedded script with sh, fed on stdin, arguments as positional parameters.</summary>
-    public static RemoteCommand Script(string scriptText, params string[] args)
+    /// <summary>Runs an embedded script (Scripts/*.sh) with sh, fed on stdin, arguments as positional parameters.</summary>
+    public static RemoteCommand Script(string name, params string[] args)
     {
         var argv = new List<string> { "sh", "-s", "--" };
         argv.AddRange(args);
-        return new RemoteCommand(argv, Encoding.UTF8.GetBytes(scriptText));
+        return new RemoteCommand(argv, Encoding.UTF8.GetBytes(EmbeddedScripts.Read(name)), stdinName: name);
     }
 
     /// <summary>The exact shell text the host receives for the argv, as shown by -Verbose/-WhatIf.</summary>
@@ -63,8 +67,8 @@ internal sealed class RemoteCommand
             return text;
         }
 
-        return StdinIsSecret
-            ? $"{text} < (secret input, {Stdin.Length} bytes)"
+        return StdinIsSecret ? $"{text} < (secret input, {Stdin.Length} bytes)"
+            : StdinName is not null ? $"{text} < {StdinName} ({Stdin.Length} bytes)"
             : $"{text} < (input, {Stdin.Length} bytes)";
     }
 

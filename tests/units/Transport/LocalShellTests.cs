@@ -112,8 +112,8 @@ public sealed class LocalShellTests : IDisposable
     [Fact]
     public void ScriptRunsFromStdinWithPositionalArguments()
     {
-        BatchResult result = _shell.Run(
-            RemoteCommand.Script("printf '%s|%s' \"$1\" \"$#\"", "x y", "z"), RunOptions.Default, CancellationToken.None);
+        var script = new RemoteCommand(new[] { "sh", "-s", "--", "x y", "z" }, Encoding.UTF8.GetBytes("printf '%s|%s' \"$1\" \"$#\""));
+        BatchResult result = _shell.Run(script, RunOptions.Default, CancellationToken.None);
 
         Assert.Equal("x y|2", result[0].StdoutText);
     }
