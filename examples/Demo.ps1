@@ -19,6 +19,8 @@ Import-Module $ModulePath -Force
 Import-Module (Join-Path $PSScriptRoot '../tests/lab/KvmLab.psm1') -Force
 
 function Step([string]$Text) { Write-Host "`n== $Text" -ForegroundColor Cyan }
+# Tables at the width the views were made for, also when the console is narrower or redirected.
+function Show { $input | Format-Table | Out-String -Width 140 | Write-Host }
 
 $reason = Get-KvmLabSkipReason
 if ($reason) { throw "The demo needs the local lab, which cannot run here: $reason" }
@@ -26,7 +28,7 @@ if ($reason) { throw "The demo needs the local lab, which cannot run here: $reas
 Step 'Starting the lab: kvm1 and kvm2, each with its own sshd and libvirtd'
 $null = Start-KvmLab -HostCount 2
 $lab = Get-KvmLab
-$lab.hosts | Format-Table name, address, @{ n = 'ed25519 host key'; e = { $_.hostKeys.'ssh-ed25519' } } | Out-Host
+$lab.hosts | Select-Object name, address, @{ n = 'ed25519 host key'; e = { $_.hostKeys.'ssh-ed25519' } } | Show
 
 try {
     Step 'Connecting to an unknown host is refused, with the fingerprint to check'
@@ -42,10 +44,10 @@ try {
     Step 'Connecting to both hosts with the lab''s known_hosts'
     $sessions = Connect-KvmHost -ComputerName ($lab.hosts | ForEach-Object { "root@$($_.address)" }) `
         -KeyFilePath $lab.keyFile -KnownHostsPath $lab.knownHosts
-    $sessions | Format-Table | Out-Host
+    $sessions | Show
 
     Step 'Host facts, both hosts probed in parallel (one round trip each)'
-    $sessions | Get-KvmHost | Format-Table | Out-Host
+    $sessions | Get-KvmHost | Show
     $first = $sessions[0] | Get-KvmHost
     Write-Host ("{0}: {1} {2}, kernel {3}, CPU flag for VT: '{4}', kvm modules: {5}, libvirt {6} ({7})" -f `
             $first.HostName, $first.OSName, $first.OSVersion, $first.KernelVersion, $first.VirtualizationFlag,
@@ -56,8 +58,8 @@ try {
     catch { Write-Host "Refused ($($_.FullyQualifiedErrorId)): $($_.Exception.Message)" -ForegroundColor Yellow }
 
     Step 'Sessions in the pool, then closed'
-    Get-KvmSession | Format-Table | Out-Host
-    Disconnect-KvmHost -All -PassThru | Format-Table | Out-Host
+    Get-KvmSession | Show
+    Disconnect-KvmHost -All -PassThru | Show
 }
 finally {
     if (-not $KeepLab) {
