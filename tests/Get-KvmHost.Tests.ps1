@@ -100,6 +100,35 @@ Describe 'Get-KvmHost against lab hosts' -Skip:([bool]$LabSkip) {
         (Get-KvmHost -ComputerName $Names[1] | Get-KvmHost).HostName | Should -Be 'kvm2'
     }
 
+    It 'stops on Ctrl+C (PowerShell.Stop) without leaving the remote probe running' {
+        $session = Get-KvmSession -ComputerName $Names[1]
+        # A frozen libvirtd makes the probe's virsh hang, so the cmdlet is surely mid-command.
+        # ([v]irsh: the pattern must not match lab.sh's own command line, which carries it.)
+        $libvirtd = Invoke-KvmLabCommand kvm2 cat, /run/libvirtd.pid
+        Invoke-KvmLabCommand kvm2 kill, -STOP, $libvirtd | Out-Null
+        $ps = [PowerShell]::Create()
+        try {
+            $null = $ps.AddCommand('Import-Module').AddArgument((Get-KvmPSModulePath)).AddStatement().
+                AddCommand('Get-KvmHost').AddParameter('Session', $session).AddParameter('Refresh')
+            $async = $ps.BeginInvoke()
+            $deadline = [DateTime]::UtcNow.AddSeconds(20)
+            do {
+                Start-Sleep -Milliseconds 100
+                $probing = (Invoke-KvmLabCommand kvm2 pgrep, -f, '[v]irsh -c qemu:///system list' -IgnoreExitCode -PassThru).ExitCode -eq 0
+            } until ($probing -or [DateTime]::UtcNow -gt $deadline)
+            $probing | Should -BeTrue -Because 'the probe should be waiting on the frozen libvirtd'
+            $ps.Stop()
+            $ps.InvocationStateInfo.State | Should -Be 'Stopped'
+            (Invoke-KvmLabCommand kvm2 pgrep, -f, '[v]irsh -c qemu:///system list' -IgnoreExitCode -PassThru).ExitCode | Should -Be 1
+        }
+        finally {
+            $ps.Dispose()
+            Invoke-KvmLabCommand kvm2 kill, -CONT, $libvirtd -IgnoreExitCode | Out-Null
+        }
+        $session.State | Should -Be 'Opened'
+        (Get-KvmHost -Session $session -Refresh).HostName | Should -Be 'kvm2'
+    }
+
     It 'writes one error per unreachable host and still returns the others' {
         $facts = Get-KvmHost -ComputerName $Names[0], '198.18.0.1:2' -ErrorVariable failed -ErrorAction SilentlyContinue
         @($facts).Count | Should -Be 1

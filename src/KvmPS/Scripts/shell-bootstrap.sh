@@ -3,12 +3,12 @@
 #
 # Framing, all on stdout, each header on its own line after a newline:
 #   <marker> H <uid> <group-mode> <workdir>     once: ready
-#   <marker> P <index> <pgid>                  command <index> started as process group <pgid>
+#   <marker> P <index> <pid>                   command <index> started; with setsid, pid = session id
 #   <marker> R <index> <exit> <outlen> <errlen> finished; then exactly outlen+errlen bytes follow
 #   <marker> S <index>                         skipped (earlier failure in a stop-on-error batch, or aborted)
 #   <marker> E <batch>                         batch done
 # Commands never write to this stream directly: their output goes to files that are measured and
-# copied, so any byte sequence survives. The client kills a running command's process group from
+# copied, so any byte sequence survives. The client kills a running command's session from
 # another channel and touches "$__k_t/abort" to skip the rest of the batch.
 LC_ALL=C
 export LC_ALL
@@ -22,13 +22,13 @@ __k_t=$(mktemp -d /tmp/kvmps.XXXXXXXXXX 2>/dev/null) || {
 trap 'rm -rf "$__k_t"' EXIT
 trap 'exit 129' HUP
 trap 'exit 143' TERM
-# A command must be its own process group so that cancelling it reaches its children too.
-# bash gives every background job its own group with job control on; dash cannot without a
-# terminal, so there setsid makes the group.
-if [ -n "${BASH_VERSION:-}" ] && set -m 2>/dev/null; then
-    __k_g=job
-elif command -v setsid >/dev/null 2>&1; then
+# A command runs in a session of its own so that cancelling it reaches every process it started,
+# including ones that made their own process group (GNU timeout does). setsid is in util-linux and
+# busybox; without it, bash job control gives at least a process group of its own.
+if command -v setsid >/dev/null 2>&1; then
     __k_g=setsid
+elif [ -n "${BASH_VERSION:-}" ] && set -m 2>/dev/null; then
+    __k_g=job
 else
     __k_g=none
 fi

@@ -11,8 +11,8 @@ namespace KvmPS.Transport;
 /// <summary>Stops a running command of a shell from outside it (from another channel).</summary>
 internal interface ICommandAborter
 {
-    /// <summary>Skips the rest of the shell's batch and signals the command's process group.</summary>
-    void Abort(FramedShell shell, int processGroup, bool kill);
+    /// <summary>Skips the rest of the shell's batch and signals the running command and everything it started.</summary>
+    void Abort(FramedShell shell, int commandPid, bool kill);
 }
 
 /// <summary>The host stopped answering, or its connection broke: the shell cannot be used again.</summary>
@@ -51,7 +51,7 @@ internal sealed class FramedShell : IDisposable
     /// <summary>The uid the shell runs as (0 when elevated).</summary>
     public int UserId { get; private set; }
 
-    /// <summary>How commands get their own process group: job, setsid or none.</summary>
+    /// <summary>How a command is isolated for cancelling: setsid (own session), job (own process group) or none.</summary>
     public string GroupMode { get; private set; } = "none";
 
     /// <summary>The shell's private temporary directory on the host.</summary>
@@ -79,7 +79,7 @@ internal sealed class FramedShell : IDisposable
     }
 
     /// <summary>
-    /// Runs the commands in order. On timeout or cancellation the running command's process group
+    /// Runs the commands in order. On timeout or cancellation the running command's session
     /// is signalled through <paramref name="aborter"/>, the rest are skipped, and the shell stays
     /// usable. Cancellation throws <see cref="OperationCanceledException"/> once the shell is idle.
     /// </summary>
@@ -96,7 +96,7 @@ internal sealed class FramedShell : IDisposable
         CommandOutcome? abortReason = null;
         int abortStage = 0;
         int running = -1;
-        int runningGroup = 0;
+        int runningPid = 0;
         while (true)
         {
             ShellFrame? frame = Take(deadline - clock.Elapsed, abortReason is null ? cancel : CancellationToken.None);
@@ -106,7 +106,7 @@ internal sealed class FramedShell : IDisposable
                 if (abortStage == 0)
                 {
                     abortReason = cancel.IsCancellationRequested ? CommandOutcome.Cancelled : CommandOutcome.TimedOut;
-                    aborter.Abort(this, running >= 0 ? runningGroup : 0, kill: false);
+                    aborter.Abort(this, running >= 0 ? runningPid : 0, kill: false);
                     abortStage = 1;
                     deadline = clock.Elapsed + TermGrace;
                 }
@@ -114,7 +114,7 @@ internal sealed class FramedShell : IDisposable
                 {
                     if (running >= 0)
                     {
-                        aborter.Abort(this, runningGroup, kill: true);
+                        aborter.Abort(this, runningPid, kill: true);
                     }
 
                     abortStage = 2;
@@ -134,11 +134,11 @@ internal sealed class FramedShell : IDisposable
             {
                 case ShellFrameKind.Started:
                     running = frame.IntField(0);
-                    runningGroup = frame.IntField(1);
+                    runningPid = frame.IntField(1);
                     if (abortReason is not null)
                     {
                         // Started just before the abort landed: stop it too.
-                        aborter.Abort(this, runningGroup, kill: abortStage > 1);
+                        aborter.Abort(this, runningPid, kill: abortStage > 1);
                     }
 
                     break;

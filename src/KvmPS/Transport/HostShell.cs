@@ -24,11 +24,16 @@ internal sealed class RunOptions
 /// </summary>
 internal sealed class HostShell : ICommandAborter, IDisposable
 {
+    // $1 work dir, $2 the command's pid (its session id under setsid), $3 signal, $4 group mode.
     private const string AbortScript =
         "touch \"$1/abort\" 2>/dev/null\n"
         + "[ \"$2\" -gt 0 ] 2>/dev/null || exit 0\n"
-        + "if [ \"$4\" = none ]; then kill -s \"$3\" \"$2\"; pkill -\"$3\" -P \"$2\" 2>/dev/null; exit 0; fi\n"
-        + "kill -s \"$3\" -- \"-$2\"\n";
+        + "case \"$4\" in\n"
+        + "setsid) pkill -\"$3\" -s \"$2\" 2>/dev/null || kill -s \"$3\" -- \"-$2\" ;;\n"
+        + "job) kill -s \"$3\" -- \"-$2\" ;;\n"
+        + "*) kill -s \"$3\" \"$2\"; pkill -\"$3\" -P \"$2\" 2>/dev/null ;;\n"
+        + "esac\n"
+        + "exit 0\n";
 
     private readonly Func<CancellationToken, IChannelFactory> _connect;
     private readonly ShellElevation _elevation;
@@ -112,12 +117,12 @@ internal sealed class HostShell : ICommandAborter, IDisposable
     public BatchResult Run(RemoteCommand command, RunOptions options, CancellationToken cancel, Action<string>? log = null)
         => Run(new[] { command }, options, cancel, log);
 
-    void ICommandAborter.Abort(FramedShell shell, int processGroup, bool kill)
+    void ICommandAborter.Abort(FramedShell shell, int commandPid, bool kill)
     {
         var abort = new RemoteCommand(new[]
         {
             "sh", "-c", AbortScript, "kvmps-abort", shell.WorkDirectory,
-            processGroup.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            commandPid.ToString(System.Globalization.CultureInfo.InvariantCulture),
             kill ? "KILL" : "TERM", shell.GroupMode,
         });
 

@@ -95,12 +95,11 @@ internal static class ShellProtocol
 
     /// <summary>
     /// The command line a channel runs to start the session shell. It is run by the user's login
-    /// shell (which may be csh or fish), so it hands everything to /bin/sh at once. bash is
-    /// preferred inside because its job control gives each command its own process group.
+    /// shell (which may be csh or fish), so it hands everything to /bin/sh at once.
     /// </summary>
     public static string LaunchCommand(ShellElevation elevation, string marker)
     {
-        const string Start = "command -v bash >/dev/null 2>&1 && exec bash --noprofile --norc; exec /bin/sh";
+        const string Start = "exec /bin/sh";
         string ack = "printf '\\n%s A\\n' " + PosixQuote.Quote(marker);
         string script = elevation switch
         {
