@@ -206,7 +206,7 @@ Describe 'Connect-KvmHost against lab hosts' -Skip:([bool]$LabSkip) {
             $s = Connect-KvmHost -ComputerName "root@$($Kvm1.address)" -KeyFilePath $Keys["$Type|"] -KnownHostsPath $Lab.KnownHosts -Verbose 4>&1 |
                 Tee-Object -Variable log | Where-Object { $_ -is [KvmPS.KvmSession] }
             $s.State | Should -Be 'Opened'
-            ($log | Out-String) | Should -BeLike "*authenticated with key $($Keys["$Type|"])*"
+            ($log | Out-String) | Should -BeLike "*offered key $($Keys["$Type|"])*"
         }
 
         It 'authenticates with a passphrase-protected <Type> key and -KeyPassphrase' -ForEach @(@{ Type = 'ed25519' }, @{ Type = 'rsa' }) {

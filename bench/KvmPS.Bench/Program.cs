@@ -43,14 +43,26 @@ internal static class Program
         Console.WriteLine($"Transport benchmark: lab host {address} behind a latency proxy on 127.0.0.1:{proxy.Port}; {iterations} iterations, medians.");
         Console.WriteLine($"Machine: {Environment.ProcessorCount} CPUs, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}.");
         Console.WriteLine();
-        Console.WriteLine("| method | one-way delay | median ms | round trips (time) | turns (proxy) |");
+        Console.WriteLine("Round trips = (median at this delay - median at 0 ms) / RTT, so time spent running the commands does not count.");
+        Console.WriteLine();
+        Console.WriteLine("| method | one-way delay | median ms | round trips | turns seen by the proxy |");
         Console.WriteLine("|---|---:|---:|---:|---:|");
+        var baseline = new Dictionary<string, double>();
         foreach (int delay in delays)
         {
             proxy.OneWayDelay = TimeSpan.FromMilliseconds(delay);
             foreach (Measurement m in bench.Run(filter))
             {
-                string rtts = delay == 0 ? "-" : (m.MedianMs / (2.0 * delay)).ToString("0.0");
+                string rtts = "-";
+                if (delay == 0)
+                {
+                    baseline[m.Method] = m.MedianMs;
+                }
+                else if (baseline.TryGetValue(m.Method, out double zero))
+                {
+                    rtts = ((m.MedianMs - zero) / (2.0 * delay)).ToString("0.0");
+                }
+
                 Console.WriteLine($"| {m.Method} | {delay} ms | {m.MedianMs:0.0} | {rtts} | {m.Turns:0.#} |");
             }
         }

@@ -11,17 +11,17 @@ internal sealed class SshChannelFactory : ISshConnection
     private readonly SshClient _client;
     private readonly AgentIdentities? _agent;
 
-    public SshChannelFactory(SshClient client, ConnectionInfo info, string authenticatedWith, AgentIdentities? agent)
+    public SshChannelFactory(SshClient client, ConnectionInfo info, string offeredAuthentication, AgentIdentities? agent)
     {
         _client = client;
         _agent = agent;
         ServerVersion = info.ServerVersion ?? "";
-        AuthenticatedWith = authenticatedWith;
+        OfferedAuthentication = offeredAuthentication;
     }
 
     public string ServerVersion { get; }
 
-    public string AuthenticatedWith { get; }
+    public string OfferedAuthentication { get; }
 
     public bool IsConnected => _client.IsConnected;
 

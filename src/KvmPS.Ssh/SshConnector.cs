@@ -92,7 +92,7 @@ internal sealed class SshConnector : ISshConnector
                 client.Connect();
             }
 
-            return new SshChannelFactory(client, info, DescribeAuth(info, tried), agent);
+            return new SshChannelFactory(client, info, string.Join("; ", tried), agent);
         }
         catch (Exception e) when (trusted == false)
         {
@@ -134,9 +134,6 @@ internal sealed class SshConnector : ISshConnector
             return null;
         }
     }
-
-    private static string DescribeAuth(ConnectionInfo info, List<string> tried)
-        => string.Join("; ", tried);
 
     private static void Dispose(SshClient client, AgentIdentities? agent)
     {

@@ -53,7 +53,7 @@ internal static class SessionFactory
             Transport = KvmTransport.Local,
             ConnectedAt = DateTime.Now,
         };
-        Describe(session, shell, elevation);
+        Describe(session, shell);
         return session;
     }
 
@@ -131,7 +131,7 @@ internal static class SessionFactory
         }
 
         string serverVersion = first.ServerVersion;
-        string auth = first.AuthenticatedWith;
+        string auth = first.OfferedAuthentication;
         var shell = new HostShell(Connect, elevation, sudoPassword, WorkChannels, request.ConnectTimeout);
         StartShell(shell, request, cancel);
         var session = new KvmSession(new HostConnection(shell))
@@ -145,8 +145,8 @@ internal static class SessionFactory
             ServerVersion = serverVersion,
             ConnectedAt = DateTime.Now,
         };
-        log?.Invoke($"Connected to {host}:{port} ({serverVersion}) as {user}; authenticated with {auth}.");
-        Describe(session, shell, elevation);
+        log?.Invoke($"Connected to {host}:{port} ({serverVersion}) as {user}; offered {auth}.");
+        Describe(session, shell);
         return session;
     }
 
@@ -177,14 +177,11 @@ internal static class SessionFactory
         }
     }
 
-    private static void Describe(KvmSession session, HostShell shell, ShellElevation elevation)
+    // Root: the login user is root. Sudo: the shells run through sudo. None: unprivileged.
+    private static void Describe(KvmSession session, HostShell shell)
     {
         session.IsElevated = shell.UserId == 0;
         session.Elevation = !session.IsElevated ? "None" : session.UserName == "root" ? "Root" : "Sudo";
-        if (session.Transport == KvmTransport.Local && Environment.UserName == "root")
-        {
-            session.Elevation = "Root";
-        }
     }
 
     private static KvmException HostKeyError(string host, int port, string algorithm, HostKeyCheckResult? verdict, ConnectRequest request, Exception inner)

@@ -143,9 +143,10 @@ internal sealed class HostShell : ICommandAborter, IDisposable
                     _control.Run(new[] { abort }, false, TimeSpan.FromSeconds(10), this, CancellationToken.None);
                 }
             }
-            catch (Exception e) when (e is HostUnreachableException || e is TimeoutException || e is System.IO.IOException)
+            catch (Exception)
             {
-                // The escalation in FramedShell.Run declares the connection dead if this never lands.
+                // Best effort by design, whatever failed (dead connection, sudo, a closed session):
+                // the escalation in FramedShell.Run declares the connection dead if this never lands.
             }
         });
     }

@@ -63,8 +63,11 @@ internal interface ISshConnection : IChannelFactory
 {
     string ServerVersion { get; }
 
-    /// <summary>Which authentication succeeded, e.g. "publickey (/root/.ssh/id_ed25519)".</summary>
-    string AuthenticatedWith { get; }
+    /// <summary>
+    /// The authentication offered, e.g. "key /root/.ssh/id_ed25519; password" (SSH.NET does not
+    /// say which one the server accepted).
+    /// </summary>
+    string OfferedAuthentication { get; }
 }
 
 /// <summary>Implemented in KvmPS.Ssh, loaded in isolation by <see cref="SshLoader"/>.</summary>
