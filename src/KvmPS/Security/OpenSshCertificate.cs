@@ -168,14 +168,14 @@ namespace KvmPS.Security
                 SshWireWriter.WriteString(stream, certificateKeyType);
                 SshWireWriter.WriteString(stream, nonce);
                 stream.Write(certifiedKeyBlob, keyReader.Position, certifiedKeyBlob.Length - keyReader.Position);
-                WriteUInt64(stream, serial);
+                SshWireWriter.WriteUInt64(stream, serial);
                 SshWireWriter.WriteUInt32(stream, (uint)kind);
                 SshWireWriter.WriteString(stream, keyId);
-                SshWireWriter.WriteString(stream, Pack(principals.Select(p => Encoding.UTF8.GetBytes(p))));
-                WriteUInt64(stream, validAfter);
-                WriteUInt64(stream, validBefore);
-                SshWireWriter.WriteString(stream, Pack(criticalOptions.SelectMany(o => new[] { Encoding.UTF8.GetBytes(o.Key), o.Value })));
-                SshWireWriter.WriteString(stream, Pack(extensions.SelectMany(o => new[] { Encoding.UTF8.GetBytes(o.Key), o.Value })));
+                SshWireWriter.WriteString(stream, SshWireWriter.Pack(principals.Select(p => Encoding.UTF8.GetBytes(p))));
+                SshWireWriter.WriteUInt64(stream, validAfter);
+                SshWireWriter.WriteUInt64(stream, validBefore);
+                SshWireWriter.WriteString(stream, SshWireWriter.Pack(criticalOptions.SelectMany(o => new[] { Encoding.UTF8.GetBytes(o.Key), o.Value })));
+                SshWireWriter.WriteString(stream, SshWireWriter.Pack(extensions.SelectMany(o => new[] { Encoding.UTF8.GetBytes(o.Key), o.Value })));
                 SshWireWriter.WriteString(stream, Array.Empty<byte>());
                 SshWireWriter.WriteString(stream, signatureKeyBlob);
                 SshWireWriter.WriteString(stream, signatureBlob);
@@ -266,24 +266,7 @@ namespace KvmPS.Security
             }
         }
 
-        private static byte[] Pack(IEnumerable<byte[]> strings)
-        {
-            using (var stream = new MemoryStream())
-            {
-                foreach (byte[] item in strings)
-                {
-                    SshWireWriter.WriteString(stream, item);
-                }
 
-                return stream.ToArray();
-            }
-        }
-
-        private static void WriteUInt64(Stream stream, ulong value)
-        {
-            SshWireWriter.WriteUInt32(stream, (uint)(value >> 32));
-            SshWireWriter.WriteUInt32(stream, (uint)value);
-        }
 
         private static IReadOnlyList<string> ReadStringList(byte[] packed)
         {

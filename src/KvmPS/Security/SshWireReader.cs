@@ -134,5 +134,25 @@ namespace KvmPS.Security
         {
             WriteString(stream, Encoding.UTF8.GetBytes(value));
         }
+
+        public static void WriteUInt64(System.IO.Stream stream, ulong value)
+        {
+            WriteUInt32(stream, (uint)(value >> 32));
+            WriteUInt32(stream, (uint)value);
+        }
+
+        /// <summary>Strings packed one after another, as in a certificate's principal and option lists.</summary>
+        public static byte[] Pack(System.Collections.Generic.IEnumerable<byte[]> strings)
+        {
+            using (var stream = new System.IO.MemoryStream())
+            {
+                foreach (byte[] item in strings)
+                {
+                    WriteString(stream, item);
+                }
+
+                return stream.ToArray();
+            }
+        }
     }
 }

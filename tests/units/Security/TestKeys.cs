@@ -115,37 +115,22 @@ namespace KvmPS.Tests.Security
             SshWireWriter.WriteString(stream, certType);
             SshWireWriter.WriteString(stream, TestKeys.Filled(32, 9)); // nonce
             stream.Write(PlainKey, plain.Position, PlainKey.Length - plain.Position);
-            WriteUInt64(stream, Serial);
+            SshWireWriter.WriteUInt64(stream, Serial);
             SshWireWriter.WriteUInt32(stream, Kind);
             SshWireWriter.WriteString(stream, KeyId);
-            SshWireWriter.WriteString(stream, Pack(Principals.Select(TestKeys.Utf8)));
-            WriteUInt64(stream, ValidAfter);
-            WriteUInt64(stream, ValidBefore);
-            SshWireWriter.WriteString(stream, Pack(CriticalOptions.SelectMany(o => new[] { TestKeys.Utf8(o), Array.Empty<byte>() })));
-            SshWireWriter.WriteString(stream, Pack(Extensions.SelectMany(o => new[] { TestKeys.Utf8(o), Array.Empty<byte>() })));
+            SshWireWriter.WriteString(stream, SshWireWriter.Pack(Principals.Select(TestKeys.Utf8)));
+            SshWireWriter.WriteUInt64(stream, ValidAfter);
+            SshWireWriter.WriteUInt64(stream, ValidBefore);
+            SshWireWriter.WriteString(stream, SshWireWriter.Pack(CriticalOptions.SelectMany(o => new[] { TestKeys.Utf8(o), Array.Empty<byte>() })));
+            SshWireWriter.WriteString(stream, SshWireWriter.Pack(Extensions.SelectMany(o => new[] { TestKeys.Utf8(o), Array.Empty<byte>() })));
             SshWireWriter.WriteString(stream, Array.Empty<byte>()); // reserved
             SshWireWriter.WriteString(stream, CaKey);
-            SshWireWriter.WriteString(stream, Pack(new[] { TestKeys.Utf8(SignatureAlgorithm), TestKeys.Filled(64, 3) }));
+            SshWireWriter.WriteString(stream, SshWireWriter.Pack(new[] { TestKeys.Utf8(SignatureAlgorithm), TestKeys.Filled(64, 3) }));
             stream.Write(TrailingBytes, 0, TrailingBytes.Length);
             return stream.ToArray();
         }
 
-        private static byte[] Pack(IEnumerable<byte[]> strings)
-        {
-            using var stream = new MemoryStream();
-            foreach (byte[] s in strings)
-            {
-                SshWireWriter.WriteString(stream, s);
-            }
 
-            return stream.ToArray();
-        }
-
-        private static void WriteUInt64(Stream stream, ulong value)
-        {
-            SshWireWriter.WriteUInt32(stream, (uint)(value >> 32));
-            SshWireWriter.WriteUInt32(stream, (uint)value);
-        }
     }
 
     /// <summary>A temporary directory removed on dispose.</summary>
