@@ -14,6 +14,8 @@
         'Disconnect-KvmHost'
         'Get-KvmHost'
         'Get-KvmSession'
+        'Install-KvmHost'
+        'Test-KvmCapability'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

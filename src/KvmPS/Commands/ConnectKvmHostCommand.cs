@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using System.Linq;
 using System.Management.Automation;
 using System.Security;
 using KvmPS.Sessions;
@@ -85,8 +86,12 @@ public sealed class ConnectKvmHostCommand : KvmCmdlet
             _names.Add("localhost");
         }
 
-        RunParallel(_names, ThrottleLimit, "Connecting to KVM hosts", name => name, (name, context) =>
+        // Connected in parallel, returned in the order named, so that $s[0] is the first host.
+        var opened = new KvmSession?[_names.Count];
+        var indexed = _names.Select((name, index) => (name, index)).ToList();
+        RunParallel(indexed, ThrottleLimit, "Connecting to KVM hosts", item => item.name, (item, context) =>
         {
+            string name = item.name;
             HostTarget target = HostTarget.Parse(name);
             var request = new ConnectRequest(target)
             {
@@ -103,8 +108,16 @@ public sealed class ConnectKvmHostCommand : KvmCmdlet
 
             KvmSession session = SessionFactory.Open(request, context.Cancel, context.VerboseFor(name));
             SessionPool.Add(session);
-            context.Output(session);
-        });
+            opened[item.index] = session;
+        }, item => item.name);
+
+        foreach (KvmSession? session in opened)
+        {
+            if (session is not null)
+            {
+                WriteObject(session);
+            }
+        }
     }
 
     private string[] ResolvePaths(string[] paths)

@@ -15,7 +15,7 @@ public sealed class GetKvmHostCommand : KvmHostCmdlet
     {
         ForEachHost("Probing KVM hosts", (session, context) =>
         {
-            context.Output(session.Connection!.GetFacts(session, Refresh.IsPresent, context.Cancel, context.VerboseFor(session.ComputerName)));
+            context.Output(session.Connection!.GetFacts(session, Refresh.IsPresent, context.Cancel, context.VerboseFor(session.ComputerName)).Info.Copy());
         });
     }
 }

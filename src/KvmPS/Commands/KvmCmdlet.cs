@@ -32,7 +32,8 @@ public abstract class KvmCmdlet : PSCmdlet, IDisposable
     /// writing their output, errors, verbose messages and progress as they arrive. A failed item is
     /// one error record; the rest go on.
     /// </summary>
-    internal void RunParallel<T>(IReadOnlyList<T> items, int throttle, string activity, Func<T, string> describe, Action<T, WorkContext> work)
+    internal void RunParallel<T>(
+        IReadOnlyList<T> items, int throttle, string activity, Func<T, string> describe, Action<T, WorkContext> work, Func<T, object?>? errorTarget = null)
     {
         if (items.Count == 0)
         {
@@ -67,7 +68,7 @@ public abstract class KvmCmdlet : PSCmdlet, IDisposable
                 }
                 catch (Exception e)
                 {
-                    context.Error(e, item);
+                    context.Error(e, errorTarget is null ? item : errorTarget(item));
                 }
                 finally
                 {
@@ -161,6 +162,21 @@ internal sealed class WorkContext
     public CancellationToken Cancel { get; }
 
     public void Output(object value) => _queue.Add(() => _owner.WriteObject(value));
+
+    /// <summary>Writes several objects together, so another host's output cannot land between them.</summary>
+    public void OutputAll(IEnumerable<object> values)
+    {
+        var list = new List<object>(values);
+        _queue.Add(() =>
+        {
+            foreach (object value in list)
+            {
+                _owner.WriteObject(value);
+            }
+        });
+    }
+
+    public void Progress(ProgressRecord record) => _queue.Add(() => _owner.WriteProgress(record));
 
     public void Verbose(string message) => _queue.Add(() => _owner.WriteVerbose(message));
 

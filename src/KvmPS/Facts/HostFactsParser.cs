@@ -6,19 +6,19 @@ using System.Text.RegularExpressions;
 
 namespace KvmPS.Facts;
 
-/// <summary>Turns the probe's raw sections (Scripts/host-probe.sh) into a <see cref="KvmHostInfo"/>.</summary>
-internal static class HostFactsParser
+/// <summary>Turns the probe's raw sections (Scripts/host-probe.sh) into <see cref="HostFacts"/>.</summary>
+internal static partial class HostFactsParser
 {
     private static readonly string[] RedHatIds = { "rhel", "centos", "rocky", "almalinux", "fedora", "ol", "scientific", "eurolinux", "circle" };
 
-    public static KvmHostInfo Parse(string computerName, string output)
+    public static HostFacts Parse(string computerName, string output)
     {
         Dictionary<string, List<string>> sections = Split(output);
         List<string> Lines(string name) => sections.TryGetValue(name, out List<string>? lines) ? lines : new List<string>();
         string First(string name) => Lines(name).FirstOrDefault()?.Trim() ?? "";
-        var paths = new HashSet<string>(Lines("paths").Select(l => l.Trim()));
-        var commands = new HashSet<string>(Lines("commands").Select(l => l.Trim()));
-        var daemons = new HashSet<string>(Lines("daemons").Select(l => l.Trim()));
+        var paths = new HashSet<string>(Lines("paths").Select(l => l.Trim()), StringComparer.Ordinal);
+        var commands = new HashSet<string>(Lines("commands").Select(l => l.Trim()), StringComparer.Ordinal);
+        var daemons = new HashSet<string>(Lines("daemons").Select(l => l.Trim()), StringComparer.Ordinal);
 
         var info = new KvmHostInfo
         {
@@ -51,14 +51,36 @@ internal static class HostFactsParser
         info.LibvirtVersion = First("libvirt-version");
         info.QemuVersion = QemuVersion(First("qemu-version"));
         bool installed = commands.Contains("virsh") || paths.Contains("/usr/sbin/libvirtd") || paths.Contains("/usr/sbin/virtqemud");
-        info.LibvirtDaemon = daemons.Contains("virtqemud") || paths.Contains("/run/libvirt/virtqemud-sock") ? "Modular"
-            : daemons.Contains("libvirtd") || paths.Contains("/run/libvirt/libvirt-sock") || paths.Contains("/var/run/libvirt/libvirt-sock") ? "Monolithic"
-            : installed ? "NotRunning"
-            : "NotInstalled";
+        bool modular = daemons.Contains("virtqemud") || paths.Contains("/run/libvirt/virtqemud-sock");
+        bool monolithic = daemons.Contains("libvirtd") || paths.Contains("/run/libvirt/libvirt-sock") || paths.Contains("/var/run/libvirt/libvirt-sock");
+        info.LibvirtDaemon = !installed ? "NotInstalled"
+            : !LibvirtAnswers(Lines("libvirt-answer"), modular || monolithic) ? "NotRunning"
+            : modular ? "Modular"
+            : "Monolithic";
         bool listed = sections.ContainsKey("guests-all") && info.LibvirtDaemon is "Modular" or "Monolithic";
         info.GuestCount = listed ? NonEmpty(Lines("guests-all")) : -1;
         info.RunningGuestCount = listed ? NonEmpty(Lines("guests-running")) : -1;
-        return info;
+        var facts = new HostFacts { Info = info, Paths = paths, Commands = commands, Daemons = daemons };
+        ParseCapabilitySections(facts, Lines);
+        return facts;
+    }
+
+    /// <summary>
+    /// libvirt runs when virsh could connect, or refused us for lack of rights (it is there, we may
+    /// not use it). Without that section (older probes) a daemon's pid file or socket decides.
+    /// </summary>
+    private static bool LibvirtAnswers(List<string> answer, bool daemonSeen)
+    {
+        if (answer.Count == 0)
+        {
+            return daemonSeen;
+        }
+
+        string text = string.Join(" ", answer);
+        return text.Trim() == "ok"
+            || text.IndexOf("Permission denied", StringComparison.OrdinalIgnoreCase) >= 0
+            || text.IndexOf("authentication", StringComparison.OrdinalIgnoreCase) >= 0
+            || text.IndexOf("not authorized", StringComparison.OrdinalIgnoreCase) >= 0;
     }
 
     /// <summary>"@@name" lines start sections; a section's lines run to the next header.</summary>

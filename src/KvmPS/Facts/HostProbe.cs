@@ -9,7 +9,7 @@ internal static class HostProbe
 {
     private static readonly RunOptions Options = new() { Timeout = TimeSpan.FromSeconds(45) };
 
-    public static KvmHostInfo Run(KvmSession session, CancellationToken cancel, Action<string>? log)
+    public static HostFacts Run(KvmSession session, CancellationToken cancel, Action<string>? log)
     {
         Sessions.HostConnection connection = session.Connection
             ?? throw new InvalidOperationException($"The session to {session.ComputerName} was not opened by Connect-KvmHost.");

@@ -85,4 +85,13 @@ public sealed class KvmHostInfo
     public DateTime ProbedAt { get; set; }
 
     public override string ToString() => $"{ComputerName} ({OSName} {OSVersion})";
+
+    /// <summary>A copy for the pipeline, so that callers cannot change the facts cached in the session.</summary>
+    internal KvmHostInfo Copy()
+    {
+        var copy = (KvmHostInfo)MemberwiseClone();
+        copy.CpuFlags = (string[])CpuFlags.Clone();
+        copy.KvmModules = (string[])KvmModules.Clone();
+        return copy;
+    }
 }

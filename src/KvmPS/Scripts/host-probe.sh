@@ -52,6 +52,80 @@ section qemu-version
 for q in /usr/libexec/qemu-kvm /usr/bin/qemu-kvm /usr/bin/qemu-system-x86_64 /usr/bin/qemu-system-aarch64; do
     if [ -x "$q" ]; then "$q" --version 2>/dev/null | head -n1; break; fi
 done
+# --- what Test-KvmCapability needs beyond the summary above ---
+section dmesg-virt
+# The kernel says why KVM is unavailable ("kvm: disabled by bios", "SVM disabled (by BIOS) in MSR_VM_CR").
+{ dmesg 2>/dev/null | grep -iE 'kvm|vmx|svm' | grep -iE 'disabled by bios|disabled \(by bios\)|no hardware support|not supported by|(vmx|svm) not supported|kvm: no ' | tail -n 5; } 2>/dev/null
+section msr
+# Feature-control (Intel 0x3a) and VM_CR (AMD 0xc0010114), where the msr driver is loaded and we are root.
+if [ -r /dev/cpu/0/msr ]; then
+    for m in 58 3221291284; do
+        v=$(dd if=/dev/cpu/0/msr bs=1 skip=$m count=8 2>/dev/null | od -An -tx8 2>/dev/null | tr -d ' ')
+        [ -n "$v" ] && printf '%s %s\n' "$m" "$v"
+    done
+fi
+section virt-what
+if have systemd-detect-virt; then
+    printf 'vm %s\n' "$(systemd-detect-virt --vm 2>/dev/null)"
+    printf 'container %s\n' "$(systemd-detect-virt --container 2>/dev/null)"
+fi
+section dmi
+for f in sys_vendor product_name; do printf '%s=%s\n' "$f" "$(cat /sys/class/dmi/id/$f 2>/dev/null)"; done
+section nested
+for m in kvm_intel kvm_amd; do [ -r /sys/module/$m/parameters/nested ] && printf '%s %s\n' "$m" "$(cat /sys/module/$m/parameters/nested)"; done
+section qemu-conf
+grep -E '^[[:space:]]*(user|group|dynamic_ownership)[[:space:]]*=' /etc/libvirt/qemu.conf 2>/dev/null
+section qemu-users
+for u in qemu libvirt-qemu; do i=$(id "$u" 2>/dev/null) && printf '%s %s\n' "$u" "$i"; done
+section devices
+ls -ln /dev/vhost-net /dev/net/tun 2>/dev/null
+section iommu
+ls /sys/firmware/acpi/tables 2>/dev/null | grep -E '^(DMAR|IVRS)$'
+printf 'groups %s\n' "$(ls /sys/kernel/iommu_groups 2>/dev/null | wc -l)"
+printf 'cmdline %s\n' "$(cat /proc/cmdline 2>/dev/null)"
+section cgroups
+printf 'fstype %s\n' "$(stat -fc %T /sys/fs/cgroup 2>/dev/null)"
+printf 'controllers %s\n' "$(cat /sys/fs/cgroup/cgroup.controllers 2>/dev/null)"
+printf 'v1 %s\n' "$(ls /sys/fs/cgroup 2>/dev/null | tr '\n' ' ')"
+section packages
+if have rpm; then
+    rpm -q --qf '%{NAME} %{VERSION}-%{RELEASE}\n' qemu-kvm kvm kmod-kvm libvirt libvirt-daemon libvirt-daemon-kvm libvirt-client virt-install python-virtinst 2>/dev/null | grep -v 'is not installed'
+elif have dpkg-query; then
+    dpkg-query -W -f='${Package} ${Version} ${db:Status-Abbrev}\n' qemu-system-x86 qemu-kvm libvirt-daemon-system libvirt-clients virtinst 2>/dev/null | grep ' ii'
+fi
+section units
+if [ -d /run/systemd/system ]; then
+    for u in libvirtd.service libvirtd.socket virtqemud.service virtqemud.socket virtnetworkd.socket virtstoraged.socket virtlogd.socket; do
+        printf '%s %s %s\n' "$u" "$(systemctl is-enabled "$u" 2>/dev/null || true)" "$(systemctl is-active "$u" 2>/dev/null || true)"
+    done
+elif have chkconfig; then
+    chkconfig --list libvirtd 2>/dev/null
+else
+    ls /etc/rc3.d /etc/rc2.d 2>/dev/null | grep -E '^S[0-9]*libvirt' | sed 's/^/rc /'
+fi
+section default-network; { have virsh && bounded virsh -c qemu:///system net-info default; } 2>/dev/null
+section default-pool; { have virsh && bounded virsh -c qemu:///system pool-info default; } 2>/dev/null
+section image-dir
+d=/var/lib/libvirt/images
+while [ ! -d "$d" ]; do d=$(dirname "$d"); done
+printf 'path %s\n' "$d"
+df -Pk "$d" 2>/dev/null | tail -n 1
+ls -Zd "$d" 2>/dev/null | sed 's/^/context /'
+section name-resolution
+if have timeout; then timeout 3 getent hosts "$(uname -n)"; else getent hosts "$(uname -n)"; fi 2>/dev/null
+section gateway
+gw=$( { ip route show default 2>/dev/null || route -n 2>/dev/null; } | awk '/^default/ {print $3; exit} /^0\.0\.0\.0/ {print $2; exit}')
+if [ -n "$gw" ]; then
+    printf 'gateway %s\n' "$gw"
+    if ping -c 1 -W 1 "$gw" >/dev/null 2>&1; then echo 'reachable yes'; else echo 'reachable no'; fi
+fi
+section dns; grep -E '^[[:space:]]*nameserver' /etc/resolv.conf 2>/dev/null
+section libvirt-capabilities; { have virsh && bounded virsh -c qemu:///system capabilities; } 2>/dev/null
+section libvirt-answer
+# Whether libvirt accepts connections: a pid file or socket alone may be stale after a crash.
+if have virsh; then
+    if out=$(bounded virsh -c qemu:///system uri 2>&1); then echo ok; else printf '%s\n' "$out" | head -n 2; fi
+fi
 section guests-all; { have virsh && bounded virsh -c qemu:///system list --all --name; } 2>/dev/null
 section guests-running; { have virsh && bounded virsh -c qemu:///system list --name; } 2>/dev/null
 section end

@@ -1,5 +1,6 @@
 using System;
 using System.Threading;
+using KvmPS.Facts;
 using KvmPS.Transport;
 
 namespace KvmPS.Sessions;
@@ -8,7 +9,7 @@ namespace KvmPS.Sessions;
 internal sealed class HostConnection : IDisposable
 {
     private readonly object _factsGate = new();
-    private KvmHostInfo? _facts;
+    private HostFacts? _facts;
     private bool _closed;
 
     public HostConnection(HostShell shell)
@@ -22,7 +23,7 @@ internal sealed class HostConnection : IDisposable
         _closed ? KvmSessionState.Closed : Shell.IsConnected ? KvmSessionState.Opened : KvmSessionState.Broken;
 
     /// <summary>The host facts, probed once per session (one round trip) unless refreshed.</summary>
-    public KvmHostInfo GetFacts(KvmSession session, bool refresh, CancellationToken cancel, Action<string>? log)
+    public HostFacts GetFacts(KvmSession session, bool refresh, CancellationToken cancel, Action<string>? log)
     {
         lock (_factsGate)
         {

@@ -84,7 +84,8 @@ internal sealed class FramedShell : IDisposable
     /// usable. Cancellation throws <see cref="OperationCanceledException"/> once the shell is idle.
     /// </summary>
     public BatchResult Run(
-        IReadOnlyList<RemoteCommand> commands, bool stopOnError, TimeSpan timeout, ICommandAborter aborter, CancellationToken cancel)
+        IReadOnlyList<RemoteCommand> commands, bool stopOnError, TimeSpan timeout, ICommandAborter aborter, CancellationToken cancel,
+        Action<int, CommandResult?>? progress = null)
     {
         ThrowIfBroken();
         int batchId = ++_nextBatch;
@@ -135,6 +136,7 @@ internal sealed class FramedShell : IDisposable
                 case ShellFrameKind.Started:
                     running = frame.IntField(0);
                     runningPid = frame.IntField(1);
+                    progress?.Invoke(running, null);
                     if (abortReason is not null)
                     {
                         // Started just before the abort landed: stop it too.
@@ -146,6 +148,7 @@ internal sealed class FramedShell : IDisposable
                     int index = frame.IntField(0);
                     CommandOutcome outcome = abortReason is not null && index == running ? abortReason.Value : CommandOutcome.Exited;
                     results[index] = new CommandResult(commands[index], outcome, frame.IntField(1), frame.Stdout, frame.Stderr);
+                    progress?.Invoke(index, results[index]);
                     running = -1;
                     break;
                 case ShellFrameKind.Skipped:

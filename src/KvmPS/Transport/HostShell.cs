@@ -15,6 +15,12 @@ internal sealed class RunOptions
 
     /// <summary>For the whole batch; the running command is stopped when it expires.</summary>
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// Called as the batch advances: (index, null) when command index starts, (index, result)
+    /// when it ends. Runs on the transport's thread; keep it short.
+    /// </summary>
+    public Action<int, CommandResult?>? Progress { get; set; }
 }
 
 /// <summary>
@@ -99,7 +105,7 @@ internal sealed class HostShell : ICommandAborter, IDisposable
         FramedShell shell = Acquire(cancel);
         try
         {
-            return shell.Run(commands, options.StopOnError, options.Timeout, this, cancel);
+            return shell.Run(commands, options.StopOnError, options.Timeout, this, cancel, options.Progress);
         }
         catch (HostUnreachableException)
         {

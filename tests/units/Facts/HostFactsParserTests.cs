@@ -180,7 +180,7 @@ QEMU emulator version 7.2.22 (Debian 1:7.2+dfsg-7+deb12u18)
     [Fact]
     public void Rhel9WithModularDaemonsAndNetworkManager()
     {
-        KvmHostInfo info = HostFactsParser.Parse("kvm1", Rhel9);
+        KvmHostInfo info = HostFactsParser.Parse("kvm1", Rhel9).Info;
 
         Assert.Equal("kvm1", info.ComputerName);
         Assert.Equal("kvm1.example.com", info.HostName);
@@ -211,7 +211,7 @@ QEMU emulator version 7.2.22 (Debian 1:7.2+dfsg-7+deb12u18)
     [Fact]
     public void Rhel56FromRedhatReleaseWithSysVAndNetworkScripts()
     {
-        KvmHostInfo info = HostFactsParser.Parse("legacy", Rhel56);
+        KvmHostInfo info = HostFactsParser.Parse("legacy", Rhel56).Info;
 
         Assert.Equal("rhel", info.OSId);
         Assert.Equal("Red Hat Enterprise Linux Server", info.OSName);
@@ -232,7 +232,7 @@ QEMU emulator version 7.2.22 (Debian 1:7.2+dfsg-7+deb12u18)
     [Fact]
     public void LabHostWithoutInitSystemAndKvmPvm()
     {
-        KvmHostInfo info = HostFactsParser.Parse("198.18.0.12", LabHost);
+        KvmHostInfo info = HostFactsParser.Parse("198.18.0.12", LabHost).Info;
 
         Assert.Equal("debian", info.OSId);
         Assert.Equal("Debian", info.OSFamily);
@@ -251,7 +251,7 @@ QEMU emulator version 7.2.22 (Debian 1:7.2+dfsg-7+deb12u18)
     [Fact]
     public void NothingInstalled()
     {
-        KvmHostInfo info = HostFactsParser.Parse("bare", "@@uid\n0\n@@os-release\nID=fedora\nVERSION_ID=40\n@@end\n");
+        KvmHostInfo info = HostFactsParser.Parse("bare", "@@uid\n0\n@@os-release\nID=fedora\nVERSION_ID=40\n@@end\n").Info;
 
         Assert.Equal("NotInstalled", info.LibvirtDaemon);
         Assert.Equal("RedHat", info.OSFamily);
