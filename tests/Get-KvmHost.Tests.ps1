@@ -114,12 +114,12 @@ Describe 'Get-KvmHost against lab hosts' -Skip:([bool]$LabSkip) {
             $deadline = [DateTime]::UtcNow.AddSeconds(20)
             do {
                 Start-Sleep -Milliseconds 100
-                $probing = (Invoke-KvmLabCommand kvm2 pgrep, -f, '[v]irsh -c qemu:///system list' -IgnoreExitCode -PassThru).ExitCode -eq 0
+                $probing = (Invoke-KvmLabCommand kvm2 pgrep, -f, '[v]irsh -c qemu:///system echo @@libvirt-answer' -IgnoreExitCode -PassThru).ExitCode -eq 0
             } until ($probing -or [DateTime]::UtcNow -gt $deadline)
             $probing | Should -BeTrue -Because 'the probe should be waiting on the frozen libvirtd'
             $ps.Stop()
             $ps.InvocationStateInfo.State | Should -Be 'Stopped'
-            (Invoke-KvmLabCommand kvm2 pgrep, -f, '[v]irsh -c qemu:///system list' -IgnoreExitCode -PassThru).ExitCode | Should -Be 1
+            (Invoke-KvmLabCommand kvm2 pgrep, -f, '[v]irsh -c qemu:///system echo @@libvirt-answer' -IgnoreExitCode -PassThru).ExitCode | Should -Be 1
         }
         finally {
             $ps.Dispose()

@@ -48,13 +48,12 @@ internal static partial class HostFactsParser
         info.PackageManager = new[] { "dnf", "yum", "apt-get", "zypper" }.FirstOrDefault(commands.Contains) ?? "";
         string selinux = First("selinux");
         info.SELinux = selinux.Length > 0 ? selinux : paths.Contains("/sys/fs/selinux") ? "Unknown" : "NotInstalled";
-        info.LibvirtVersion = First("libvirt-version");
-        info.QemuVersion = QemuVersion(First("qemu-version"));
+        ParseVersions(info, Lines("libvirt-version"), First("qemu-version"));
         bool installed = commands.Contains("virsh") || paths.Contains("/usr/sbin/libvirtd") || paths.Contains("/usr/sbin/virtqemud");
         bool modular = daemons.Contains("virtqemud") || paths.Contains("/run/libvirt/virtqemud-sock");
         bool monolithic = daemons.Contains("libvirtd") || paths.Contains("/run/libvirt/libvirt-sock") || paths.Contains("/var/run/libvirt/libvirt-sock");
         info.LibvirtDaemon = !installed ? "NotInstalled"
-            : !LibvirtAnswers(Lines("libvirt-answer"), modular || monolithic) ? "NotRunning"
+            : !LibvirtAnswers(Lines("libvirt-answer"), Lines("libvirt-refusal"), modular || monolithic) ? "NotRunning"
             : modular ? "Modular"
             : "Monolithic";
         bool listed = sections.ContainsKey("guests-all") && info.LibvirtDaemon is "Modular" or "Monolithic";
@@ -66,19 +65,23 @@ internal static partial class HostFactsParser
     }
 
     /// <summary>
-    /// libvirt runs when virsh could connect, or refused us for lack of rights (it is there, we may
-    /// not use it). Without that section (older probes) a daemon's pid file or socket decides.
+    /// libvirt runs when virsh could connect (it printed the URI), or refused us for lack of rights
+    /// (it is there, we may not use it). Without either section a daemon's pid file or socket decides.
     /// </summary>
-    private static bool LibvirtAnswers(List<string> answer, bool daemonSeen)
+    private static bool LibvirtAnswers(List<string> answer, List<string> refusal, bool daemonSeen)
     {
-        if (answer.Count == 0)
+        if (answer.Any(l => l.Trim().StartsWith("qemu:", StringComparison.Ordinal)))
         {
-            return daemonSeen;
+            return true;
         }
 
-        string text = string.Join(" ", answer);
-        return text.Trim() == "ok"
-            || text.IndexOf("Permission denied", StringComparison.OrdinalIgnoreCase) >= 0
+        if (refusal.Count == 0)
+        {
+            return daemonSeen && answer.Count == 0;
+        }
+
+        string text = string.Join(" ", refusal);
+        return text.IndexOf("Permission denied", StringComparison.OrdinalIgnoreCase) >= 0
             || text.IndexOf("authentication", StringComparison.OrdinalIgnoreCase) >= 0
             || text.IndexOf("not authorized", StringComparison.OrdinalIgnoreCase) >= 0;
     }
@@ -218,6 +221,34 @@ internal static partial class HostFactsParser
     {
         string[] words = lsLine.Split(new[] { ' ' }, StringSplitOptions.RemoveEmptyEntries);
         return words.Length >= 4 ? $"{words[0]} {words[2]}:{words[3]}" : "";
+    }
+
+    // From virsh's "version" when connected ("Using library: libvirt 9.0.0", "Running hypervisor:
+    // QEMU 7.2.22"), else from `virsh --version` and `qemu --version`.
+    private static void ParseVersions(KvmHostInfo info, List<string> libvirt, string qemuBanner)
+    {
+        foreach (string line in libvirt)
+        {
+            Match used = Regex.Match(line, @"^Using library:\s*libvirt\s+(?<v>\S+)", RegexOptions.CultureInvariant);
+            Match hypervisor = Regex.Match(line, @"^Running hypervisor:\s*QEMU\s+(?<v>\S+)", RegexOptions.CultureInvariant);
+            if (used.Success)
+            {
+                info.LibvirtVersion = used.Groups["v"].Value;
+            }
+            else if (hypervisor.Success)
+            {
+                info.QemuVersion = hypervisor.Groups["v"].Value;
+            }
+            else if (info.LibvirtVersion.Length == 0 && Regex.IsMatch(line.Trim(), @"^\d+\.\d+", RegexOptions.CultureInvariant))
+            {
+                info.LibvirtVersion = line.Trim();
+            }
+        }
+
+        if (info.QemuVersion.Length == 0)
+        {
+            info.QemuVersion = QemuVersion(qemuBanner);
+        }
     }
 
     // "QEMU emulator version 7.2.15 (Debian 1:7.2+dfsg-7+deb12u18)" -> "7.2.15"

@@ -47,11 +47,6 @@ for d in libvirtd virtqemud virtnetworkd virtstoraged virtproxyd virtlogd Networ
     done
 done
 section selinux; { have getenforce && getenforce; } 2>/dev/null
-section libvirt-version; { have virsh && virsh --version; } 2>/dev/null
-section qemu-version
-for q in /usr/libexec/qemu-kvm /usr/bin/qemu-kvm /usr/bin/qemu-system-x86_64 /usr/bin/qemu-system-aarch64; do
-    if [ -x "$q" ]; then "$q" --version 2>/dev/null | head -n1; break; fi
-done
 # --- what Test-KvmCapability needs beyond the summary above ---
 section dmesg-virt
 # The kernel says why KVM is unavailable ("kvm: disabled by bios", "SVM disabled (by BIOS) in MSR_VM_CR").
@@ -103,8 +98,6 @@ elif have chkconfig; then
 else
     ls /etc/rc3.d /etc/rc2.d 2>/dev/null | grep -E '^S[0-9]*libvirt' | sed 's/^/rc /'
 fi
-section default-network; { have virsh && bounded virsh -c qemu:///system net-info default; } 2>/dev/null
-section default-pool; { have virsh && bounded virsh -c qemu:///system pool-info default; } 2>/dev/null
 section image-dir
 d=/var/lib/libvirt/images
 while [ ! -d "$d" ]; do d=$(dirname "$d"); done
@@ -120,12 +113,28 @@ if [ -n "$gw" ]; then
     if ping -c 1 -W 1 "$gw" >/dev/null 2>&1; then echo 'reachable yes'; else echo 'reachable no'; fi
 fi
 section dns; grep -E '^[[:space:]]*nameserver' /etc/resolv.conf 2>/dev/null
-section libvirt-capabilities; { have virsh && bounded virsh -c qemu:///system capabilities; } 2>/dev/null
-section libvirt-answer
-# Whether libvirt accepts connections: a pid file or socket alone may be stale after a crash.
+# Everything libvirt knows, from ONE virsh process and connection (each virsh costs ~30 ms);
+# virsh runs every command even when one fails (no default pool), and "echo" marks the sections.
+# Whether libvirt answers at all is the uri section: a pid file or socket may be stale after a crash.
+connected=
 if have virsh; then
-    if out=$(bounded virsh -c qemu:///system uri 2>&1); then echo ok; else printf '%s\n' "$out" | head -n 2; fi
+    lv=$(bounded virsh -c qemu:///system "echo @@libvirt-answer; uri; echo @@libvirt-version; version; \
+echo @@default-network; net-info default; echo @@default-pool; pool-info default; \
+echo @@guests-all; list --all --name; echo @@guests-running; list --name; \
+echo @@libvirt-capabilities; capabilities" 2>/dev/null)
+    printf '\n%s\n' "$lv"
+    case "$lv" in *qemu:///system*) connected=1 ;; esac
 fi
-section guests-all; { have virsh && bounded virsh -c qemu:///system list --all --name; } 2>/dev/null
-section guests-running; { have virsh && bounded virsh -c qemu:///system list --name; } 2>/dev/null
+if [ -z "$connected" ]; then
+    # Not connected: why (permission denied means it runs but refuses us), and the versions from
+    # the binaries instead of from the daemon.
+    if have virsh; then
+        section libvirt-refusal; bounded virsh -c qemu:///system uri 2>&1 | head -n 2
+        section libvirt-version; virsh --version 2>/dev/null
+    fi
+    section qemu-version
+    for q in /usr/libexec/qemu-kvm /usr/bin/qemu-kvm /usr/bin/qemu-system-x86_64 /usr/bin/qemu-system-aarch64; do
+        if [ -x "$q" ]; then "$q" --version 2>/dev/null | head -n1; break; fi
+    done
+fi
 section end
