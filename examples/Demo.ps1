@@ -53,6 +53,16 @@ try {
             $first.HostName, $first.OSName, $first.OSVersion, $first.KernelVersion, $first.VirtualizationFlag,
             ($first.KvmModules -join ', '), $first.LibvirtVersion, $first.LibvirtDaemon)
 
+    Step 'Can they run KVM guests? One probe per host, in parallel'
+    $capability = $sessions | Test-KvmCapability
+    $capability | Where-Object { $_ -is [KvmPS.KvmCapabilityResult] -and $_.ComputerName -eq $sessions[0].ComputerName } |
+        Format-Table | Out-String -Width 160 | Write-Host
+    $capability | Where-Object { $_ -is [KvmPS.KvmCapabilitySummary] } | Out-String -Width 160 | Write-Host
+    Write-Host 'The lab hosts run on a CPU without vmx/svm (kvm_pvm): KvmPS reports software emulation only, not capable.'
+
+    Step 'What Install-KvmHost would do (-WhatIf shows every command)'
+    $sessions[0] | Install-KvmHost -WhatIf -WarningAction SilentlyContinue
+
     Step 'A hostile name is refused before anything runs'
     try { Get-KvmHost -ComputerName 'kvm1;touch /tmp/pwned' }
     catch { Write-Host "Refused ($($_.FullyQualifiedErrorId)): $($_.Exception.Message)" -ForegroundColor Yellow }
