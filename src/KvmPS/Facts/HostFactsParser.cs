@@ -70,7 +70,7 @@ internal static partial class HostFactsParser
     /// </summary>
     private static bool LibvirtAnswers(List<string> answer, List<string> refusal, bool daemonSeen)
     {
-        if (answer.Any(l => l.Trim().StartsWith("qemu:", StringComparison.Ordinal) || l.Trim() == "ok"))
+        if (answer.Any(l => l.Trim().StartsWith("qemu:", StringComparison.Ordinal)))
         {
             return true;
         }
