@@ -143,6 +143,12 @@ internal sealed class HostFacts
 
     public IReadOnlyList<string> DnsServers { get; set; } = Array.Empty<string>();
 
+    /// <summary>virsh connected to qemu:///system as the probe's user (so the libvirt facts are real).</summary>
+    public bool LibvirtConnected { get; set; }
+
+    /// <summary>Why virsh could not connect ("Permission denied", "No such file"...), empty when it did.</summary>
+    public string LibvirtRefusal { get; set; } = "";
+
     /// <summary>Domain types libvirt offers for the host architecture (qemu, kvm); null when libvirt did not answer.</summary>
     public IReadOnlyList<string>? LibvirtDomainTypes { get; set; }
 }

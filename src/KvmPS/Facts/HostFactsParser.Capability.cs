@@ -95,10 +95,7 @@ internal static partial class HostFactsParser
             }
         }
 
-        Dictionary<string, string> cgroups = KeyValues(lines("cgroups"), ' ');
-        facts.CgroupFileSystem = cgroups.TryGetValue("fstype", out string? fs) ? fs : "";
-        facts.CgroupV2Controllers = Words(cgroups.TryGetValue("controllers", out string? v2) ? v2 : "");
-        facts.CgroupV1Hierarchies = Words(cgroups.TryGetValue("v1", out string? v1) ? v1 : "");
+        ParseCgroups(facts, lines("cgroups"));
         foreach (string line in lines("packages"))
         {
             string[] words = Words(line);
@@ -110,16 +107,20 @@ internal static partial class HostFactsParser
 
         foreach (string line in lines("units"))
         {
-            string[] words = Words(line);
-            if (words.Length >= 1 && words[0].EndsWith(".service", StringComparison.Ordinal) || words.Length >= 1 && words[0].EndsWith(".socket", StringComparison.Ordinal))
+            // "<unit> <is-enabled> <is-active>" with single spaces: a unit that does not exist prints
+            // an empty is-enabled, so the columns are split on each space, not on runs of them.
+            string[] columns = line.Trim('\r').Split(' ');
+            string first = columns[0];
+            if (first.EndsWith(".service", StringComparison.Ordinal) || first.EndsWith(".socket", StringComparison.Ordinal))
             {
-                facts.Units[words[0]] = (words.Length > 1 ? words[1] : "", words.Length > 2 ? words[2] : "");
+                facts.Units[first] = (columns.Length > 1 ? columns[1] : "", columns.Length > 2 ? columns[2] : "");
             }
-            else if (words.Length >= 1 && words[0] == "libvirtd")
+            else if (first == "libvirtd")
             {
-                facts.SysVLibvirtEnabled = words.Any(w => w == "3:on" || w == "5:on");
+                // chkconfig --list libvirtd: "libvirtd 0:off 1:off 2:off 3:on 4:on 5:on 6:off"
+                facts.SysVLibvirtEnabled = Words(line).Any(w => w == "3:on" || w == "5:on");
             }
-            else if (words.Length >= 2 && words[0] == "rc")
+            else if (first == "rc")
             {
                 facts.SysVLibvirtEnabled = true;
             }
@@ -137,6 +138,34 @@ internal static partial class HostFactsParser
         facts.DnsServers = lines("dns").Select(l => Words(l)).Where(w => w.Length >= 2).Select(w => w[1]).ToList();
         facts.LibvirtDomainTypes = DomainTypes(string.Join("\n", lines("libvirt-capabilities")), facts.Info.Architecture);
     }
+
+    // "fstype", "controllers" and "v1" describe /sys/fs/cgroup; "mount" lines are every cgroup mount
+    // of /proc/mounts (RHEL 6 mounts v1 hierarchies under /cgroup), whose options name the controllers.
+    private static void ParseCgroups(HostFacts facts, List<string> lines)
+    {
+        Dictionary<string, string> cgroups = KeyValues(lines.Where(l => !l.StartsWith("mount ", StringComparison.Ordinal)), ' ');
+        facts.CgroupFileSystem = cgroups.TryGetValue("fstype", out string? fs) ? fs : "";
+        facts.CgroupV2Controllers = Words(cgroups.TryGetValue("controllers", out string? v2) ? v2 : "");
+        var v1 = new List<string>();
+        foreach (string line in lines.Where(l => l.StartsWith("mount ", StringComparison.Ordinal)))
+        {
+            string[] words = Words(line);
+            if (words.Length >= 4 && words[2] == "cgroup")
+            {
+                v1.AddRange(words[3].Split(',').Where(o => KnownV1Controllers.Contains(o)));
+            }
+        }
+
+        facts.CgroupV1Hierarchies = v1.Count > 0 || lines.Any(l => l.StartsWith("mount ", StringComparison.Ordinal))
+            ? v1.Distinct().ToList()
+            : Words(cgroups.TryGetValue("v1", out string? listing) ? listing : "");
+        if (facts.CgroupFileSystem.Length == 0 && v1.Count > 0)
+        {
+            facts.CgroupFileSystem = "tmpfs";
+        }
+    }
+
+    private static readonly string[] KnownV1Controllers = { "cpu", "cpuacct", "cpuset", "memory", "devices", "blkio", "freezer", "pids", "net_cls", "net_prio", "hugetlb", "perf_event" };
 
     // "crw-rw---- 1 0 36 10, 232 Nov 18 02:02 /dev/kvm"
     internal static DeviceNode? ParseDevice(string? line)
@@ -186,7 +215,8 @@ internal static partial class HostFactsParser
             }
             else if (words[0] == "context" && words.Length > 1)
             {
-                facts.ImageDirectoryContext = words[1];
+                // RHEL 8+: "<context> <path>"; RHEL 5-7: "<mode> <owner> <group> <context> <path>".
+                facts.ImageDirectoryContext = words.Skip(1).FirstOrDefault(w => Regex.IsMatch(w, "^[^:]+:[^:]+:[^:]+", RegexOptions.CultureInvariant)) ?? words[1];
             }
             else if (words.Length >= 6 && long.TryParse(words[3], NumberStyles.None, CultureInfo.InvariantCulture, out long availableKb))
             {

@@ -37,8 +37,13 @@ internal static partial class HostFactsParser
         string device = First("dev-kvm");
         info.KvmDevicePresent = device.Length > 0;
         info.KvmDevicePermissions = DevicePermissions(device);
+        // SysV counts only where its tools are (chkconfig on RHEL, update-rc.d on Debian); OpenRC
+        // (Alpine, Gentoo) has its own.
+        bool pid1Init = First("pid1") is "init" or "openrc-init";
         info.InitSystem = paths.Contains("/run/systemd/system") ? "Systemd"
-            : First("pid1") == "init" && (paths.Contains("/etc/init.d") || paths.Contains("/etc/rc.d/init.d")) ? "SysV"
+            : pid1Init && commands.Contains("rc-update") && commands.Contains("rc-service") ? "OpenRC"
+            : pid1Init && (commands.Contains("chkconfig") || commands.Contains("update-rc.d") || paths.Contains("/sbin/chkconfig"))
+                && (paths.Contains("/etc/init.d") || paths.Contains("/etc/rc.d/init.d")) ? "SysV"
             : "None";
         info.NetworkBackend = daemons.Contains("NetworkManager") ? "NetworkManager"
             : paths.Contains("/etc/sysconfig/network-scripts") ? "NetworkScripts"
@@ -59,7 +64,15 @@ internal static partial class HostFactsParser
         bool listed = sections.ContainsKey("guests-all") && info.LibvirtDaemon is "Modular" or "Monolithic";
         info.GuestCount = listed ? NonEmpty(Lines("guests-all")) : -1;
         info.RunningGuestCount = listed ? NonEmpty(Lines("guests-running")) : -1;
-        var facts = new HostFacts { Info = info, Paths = paths, Commands = commands, Daemons = daemons };
+        var facts = new HostFacts
+        {
+            Info = info,
+            Paths = paths,
+            Commands = commands,
+            Daemons = daemons,
+            LibvirtConnected = Lines("libvirt-answer").Any(l => l.Trim().StartsWith("qemu:", StringComparison.Ordinal)),
+            LibvirtRefusal = string.Join(" ", Lines("libvirt-refusal").Select(l => l.Trim())),
+        };
         ParseCapabilitySections(facts, Lines);
         return facts;
     }
@@ -229,7 +242,7 @@ internal static partial class HostFactsParser
     {
         foreach (string line in libvirt)
         {
-            Match used = Regex.Match(line, @"^Using library:\s*libvirt\s+(?<v>\S+)", RegexOptions.CultureInvariant);
+            Match used = Regex.Match(line, @"^Using library:\s*libvirt?\s+(?<v>\S+)", RegexOptions.CultureInvariant);
             Match hypervisor = Regex.Match(line, @"^Running hypervisor:\s*QEMU\s+(?<v>\S+)", RegexOptions.CultureInvariant);
             if (used.Success)
             {

@@ -76,7 +76,8 @@ internal sealed class HostPlatform
                     modular ? LibvirtLayout.Modular : LibvirtLayout.Monolithic, "qemu");
             case "Debian":
                 return new HostPlatform(release, facts.Commands.Contains("apt-get") ? "apt-get" : "",
-                    new[] { qemuX86, "libvirt-daemon-system", "libvirt-clients", "virtinst" }, LibvirtLayout.Monolithic, "libvirt-qemu");
+                    // dnsmasq-base is only recommended, and without it the 'default' NAT network cannot start.
+                    new[] { qemuX86, "qemu-utils", "libvirt-daemon-system", "libvirt-clients", "virtinst", "dnsmasq-base" }, LibvirtLayout.Monolithic, "libvirt-qemu");
             case "Suse":
                 return new HostPlatform(release, facts.Commands.Contains("zypper") ? "zypper" : "",
                     new[] { "qemu-kvm", "libvirt", "virt-install" }, LibvirtLayout.Monolithic, "qemu");
@@ -124,24 +125,64 @@ internal sealed class HostPlatform
             ? ModularDrivers.SelectMany(d => new[] { $"virt{d}d.socket", $"virt{d}d-ro.socket", $"virt{d}d-admin.socket" }).ToList()
             : new[] { "libvirtd.service" };
 
+    /// <summary>Makes libvirt start at boot with the host's init system (nothing where there is none).</summary>
+    public IReadOnlyList<RemoteCommand> EnableAtBootCommands(HostFacts facts)
+    {
+        switch (facts.Info.InitSystem)
+        {
+            case "Systemd":
+                return new[] { RemoteCommand.Of(new[] { "systemctl", "enable" }.Concat(SystemdUnits()).ToArray()) };
+            case "SysV":
+                return new[] { facts.Commands.Contains("chkconfig") || facts.Paths.Contains("/sbin/chkconfig")
+                    ? RemoteCommand.Of("chkconfig", "libvirtd", "on")
+                    : RemoteCommand.Of("update-rc.d", "libvirtd", "defaults") };
+            case "OpenRC":
+                return new[] { RemoteCommand.Of("rc-update", "add", "libvirtd", "default") };
+            default:
+                return Array.Empty<RemoteCommand>();
+        }
+    }
+
     /// <summary>
-    /// Enables and starts libvirt the way this host's init system does it. Without an init system
-    /// the daemons that are not running yet are started directly (they will not come back after a
+    /// Enables libvirt at boot and starts what is not running, the way this host's init system does
+    /// it. Without an init system the daemons are started directly (they will not come back after a
     /// reboot; callers say so).
     /// </summary>
-    public IReadOnlyList<RemoteCommand> EnableDaemonCommands(string initSystem, ICollection<string>? running = null)
+    public IReadOnlyList<RemoteCommand> EnableDaemonCommands(HostFacts facts)
     {
-        switch (initSystem)
+        bool running = facts.Info.LibvirtDaemon is "Monolithic" or "Modular";
+        switch (facts.Info.InitSystem)
         {
             case "Systemd":
                 return new[] { RemoteCommand.Of(new[] { "systemctl", "enable", "--now" }.Concat(SystemdUnits()).ToArray()) };
             case "SysV":
-                return new[] { RemoteCommand.Of("chkconfig", "libvirtd", "on"), RemoteCommand.Of("service", "libvirtd", "start") };
+                var sysv = new List<RemoteCommand>(EnableAtBootCommands(facts));
+                if (!running)
+                {
+                    sysv.Add(facts.Commands.Contains("service") || facts.Paths.Contains("/sbin/service") || facts.Paths.Contains("/usr/sbin/service")
+                        ? RemoteCommand.Of("service", "libvirtd", "start")
+                        : RemoteCommand.Of("/etc/init.d/libvirtd", "start"));
+                }
+
+                return sysv;
+            case "OpenRC":
+                var openrc = new List<RemoteCommand>(EnableAtBootCommands(facts));
+                if (!running)
+                {
+                    openrc.Add(RemoteCommand.Of("rc-service", "libvirtd", "start"));
+                }
+
+                return openrc;
             default:
+                // virtlogd exists from libvirt 1.3 on; older libvirtd logs by itself.
                 string[] daemons = Layout == LibvirtLayout.Modular
                     ? new[] { "virtlogd", "virtqemud", "virtnetworkd", "virtstoraged" }
                     : new[] { "virtlogd", "libvirtd" };
-                return daemons.Where(d => running is null || !running.Contains(d)).Select(d => RemoteCommand.Of(d, "-d")).ToList();
+                return daemons
+                    .Where(d => !facts.Daemons.Contains(d))
+                    .Where(d => d != "virtlogd" || facts.Paths.Contains("/usr/sbin/virtlogd"))
+                    .Select(d => RemoteCommand.Of(d, "-d"))
+                    .ToList();
         }
     }
 

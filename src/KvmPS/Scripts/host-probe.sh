@@ -25,17 +25,18 @@ section modules
 # /sys/module lists built-in modules too (this kernel may have no /proc/modules at all).
 { ls /sys/module 2>/dev/null; cut -d' ' -f1 /proc/modules 2>/dev/null; } | grep -E '^(kvm|kvm_[a-z]+|vhost_net|tun)$' | sort -u
 section dev-kvm; ls -ln /dev/kvm 2>/dev/null
-section pid1; cat /proc/1/comm 2>/dev/null
+# /proc/1/stat, not /proc/1/comm: the comm file only exists from Linux 2.6.33 (RHEL 5 is 2.6.18).
+section pid1; sed -n 's/^[0-9]* (\([^)]*\)).*/\1/p' /proc/1/stat 2>/dev/null
 section paths
 # Presence markers: one per line, only the ones that exist.
 for p in /run/systemd/system /etc/init.d /etc/rc.d/init.d /sbin/chkconfig /usr/sbin/service /sbin/service \
          /etc/sysconfig/network-scripts /etc/network/interfaces /etc/netplan /usr/sbin/NetworkManager \
          /run/libvirt/libvirt-sock /run/libvirt/virtqemud-sock /var/run/libvirt/libvirt-sock \
-         /usr/sbin/libvirtd /usr/sbin/virtqemud /sys/fs/selinux /sys/fs/cgroup/cgroup.controllers; do
+         /usr/sbin/libvirtd /usr/sbin/virtqemud /usr/sbin/virtlogd /sys/fs/selinux /sys/fs/cgroup/cgroup.controllers; do
     [ -e "$p" ] && printf '%s\n' "$p"
 done
 section commands
-for c in dnf yum apt-get zypper virsh nmcli systemctl getenforce qemu-img virt-install; do
+for c in dnf yum apt-get zypper virsh nmcli systemctl getenforce qemu-img virt-install chkconfig service update-rc.d rc-update rc-service; do
     have "$c" && printf '%s\n' "$c"
 done
 section daemons
@@ -82,11 +83,13 @@ section cgroups
 printf 'fstype %s\n' "$(stat -fc %T /sys/fs/cgroup 2>/dev/null)"
 printf 'controllers %s\n' "$(cat /sys/fs/cgroup/cgroup.controllers 2>/dev/null)"
 printf 'v1 %s\n' "$(ls /sys/fs/cgroup 2>/dev/null | tr '\n' ' ')"
+# Every cgroup mount wherever it is (RHEL 6 mounts v1 under /cgroup): mount point, type, options.
+awk '$3 == "cgroup" || $3 == "cgroup2" {print "mount", $2, $3, $4}' /proc/mounts 2>/dev/null
 section packages
 if have rpm; then
     rpm -q --qf '%{NAME} %{VERSION}-%{RELEASE}\n' qemu-kvm kvm kmod-kvm libvirt libvirt-daemon libvirt-daemon-kvm libvirt-client virt-install python-virtinst 2>/dev/null | grep -v 'is not installed'
 elif have dpkg-query; then
-    dpkg-query -W -f='${Package} ${Version} ${db:Status-Abbrev}\n' qemu-system-x86 qemu-kvm libvirt-daemon-system libvirt-clients virtinst 2>/dev/null | grep ' ii'
+    dpkg-query -W -f='${Package} ${Version} ${db:Status-Abbrev}\n' qemu-system-x86 qemu-kvm qemu-utils libvirt-daemon-system libvirt-clients virtinst dnsmasq-base 2>/dev/null | grep ' ii'
 fi
 section units
 if [ -d /run/systemd/system ]; then
@@ -122,8 +125,24 @@ if have virsh; then
 echo @@default-network; net-info default; echo @@default-pool; pool-info default; \
 echo @@guests-all; list --all --name; echo @@guests-running; list --name; \
 echo @@libvirt-capabilities; capabilities" 2>/dev/null)
-    printf '\n%s\n' "$lv"
-    case "$lv" in *qemu:///system*) connected=1 ;; esac
+    case "$lv" in
+        *qemu:///system*) connected=1; printf '\n%s\n' "$lv" ;;
+        *)
+            # An old virsh (RHEL 5, early RHEL 6: no "echo", no "list --name") refuses the whole
+            # batch; ask it one command at a time instead.
+            if bounded virsh -c qemu:///system uri >/dev/null 2>&1; then
+                connected=1
+                v() { bounded virsh -c qemu:///system "$@" 2>/dev/null; }
+                section libvirt-answer; v uri
+                section libvirt-version; v version
+                section default-network; v net-info default
+                section default-pool; v pool-info default
+                section guests-all; v list --all | awk 'NR > 2 && NF >= 3 {print $2}'
+                section guests-running; v list | awk 'NR > 2 && NF >= 3 {print $2}'
+                section libvirt-capabilities; v capabilities
+            fi
+            ;;
+    esac
 fi
 if [ -z "$connected" ]; then
     # Not connected: why (permission denied means it runs but refuses us), and the versions from

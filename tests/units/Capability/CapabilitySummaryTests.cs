@@ -7,7 +7,7 @@ namespace KvmPS.Tests.Capability;
 /// <summary>Test-KvmCapability's verdict per host: IsCapable, Acceleration, the counts and the failed checks.</summary>
 public sealed class CapabilitySummaryTests
 {
-    /// <summary>The summary's Acceleration where the product gets it right (see KnownProductBugTests for "None").</summary>
+    /// <summary>The summary's Acceleration where the product gets it right (FixedBugRegressionTests covers "None").</summary>
     public static TheoryData<string, string> Accelerations() => new()
     {
         { "rhel5.6-intel", "KVM" },

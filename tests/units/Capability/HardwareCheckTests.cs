@@ -206,15 +206,16 @@ public sealed class HardwareCheckTests
         HostFacts noDevices = ProbeFixtures.Facts("rhel7-intel", ("cgroups", "fstype tmpfs\ncontrollers \nv1 blkio cpu cpuacct cpu,cpuacct cpuset memory systemd "));
         Assert.Contains("without the devices controller(s) mounted", ProbeFixtures.Check(noDevices, "x", "Cgroups").Detail);
         Assert.Equal("No cgroup file system is mounted at /sys/fs/cgroup: libvirt cannot limit or isolate guests.", ProbeFixtures.Check("rhel5.6-intel", "Cgroups").Detail);
-        // RHEL 6's cgconfig mounts the hierarchies under /cgroup; the probe only looks at /sys/fs/cgroup (see the review).
-        Assert.Equal(KvmCheckStatus.Warn, ProbeFixtures.Check("rhel6-amd", "Cgroups").Status);
+        // RHEL 6's cgconfig mounts the hierarchies under /cgroup: the probe reads them from /proc/mounts.
+        Assert.Equal(KvmCheckStatus.Pass, ProbeFixtures.Check("rhel6-amd", "Cgroups").Status);
+        Assert.Equal(new[] { "cpuset", "cpu", "cpuacct", "memory", "devices", "freezer", "net_cls", "blkio" }, ProbeFixtures.Facts("rhel6-amd").CgroupV1Hierarchies);
     }
 
     [Fact]
     public void IommuAdviceFollowsTheRelease()
     {
         Assert.Equal("grubby --update-kernel=ALL --args=\"intel_iommu=on iommu=pt\" && reboot", ProbeFixtures.Check("rhel7-intel", "Iommu").Remediation);
-        Assert.Equal("add 'intel_iommu=on iommu=pt' to GRUB_CMDLINE_LINUX in /etc/default/grub, regenerate the GRUB configuration, and reboot",
+        Assert.Equal("add 'intel_iommu=on iommu=pt' to GRUB_CMDLINE_LINUX in /etc/default/grub, run update-grub, and reboot",
             ProbeFixtures.Check("ubuntu2204-intel", "Iommu").Remediation);
         Assert.Equal("IOMMU enabled (DMAR table, 142 IOMMU groups): PCI devices can be assigned to guests.", ProbeFixtures.Check("rhel9-intel", "Iommu").Detail);
         Assert.Contains("no DMAR or IVRS", ProbeFixtures.Check("rhel9-nested-vm", "Iommu").Detail);

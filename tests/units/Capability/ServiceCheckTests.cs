@@ -26,7 +26,7 @@ public sealed class ServiceCheckTests
         { "rhel10-amd-nothing-installed", "dnf install -y qemu-kvm libvirt virt-install" },
         {
             "debian12-intel-nothing-installed",
-            "apt-get update -q\nenv 'DEBIAN_FRONTEND=noninteractive' apt-get install -y -q --no-install-recommends qemu-system-x86 libvirt-daemon-system libvirt-clients virtinst"
+            "apt-get update -q\nenv 'DEBIAN_FRONTEND=noninteractive' apt-get install -y -q --no-install-recommends qemu-system-x86 qemu-utils libvirt-daemon-system libvirt-clients virtinst dnsmasq-base"
         },
     };
 
@@ -78,7 +78,7 @@ public sealed class ServiceCheckTests
         Assert.Equal("systemctl enable --now " + ModularSockets, daemon.Remediation);
         Assert.Equal("libvirt is not running, so its networks cannot be listed.", ProbeFixtures.Check("rhel9-libvirt-stopped", "DefaultNetwork").Detail);
         Assert.Equal(KvmCheckStatus.NotApplicable, ProbeFixtures.Check("rhel9-libvirt-stopped", "DefaultStoragePool").Status);
-        Assert.Equal("libvirt did not answer; the hardware and /dev/kvm indicate KVM acceleration once libvirt runs.",
+        Assert.Equal("libvirt did not answer; the CPU and /dev/kvm are ready for KVM acceleration.",
             ProbeFixtures.Check("rhel9-libvirt-stopped", "Acceleration").Detail);
     }
 

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
 using System.Text.RegularExpressions;
@@ -95,7 +96,10 @@ internal static partial class CapabilityEvaluator
             }
         }
 
-        return NotApplicable("Neither kvm_intel nor kvm_amd is loaded, so nested virtualization does not apply.");
+        string? loaded = c.Info.KvmModules.FirstOrDefault(m => m is "kvm_intel" or "kvm_amd");
+        return loaded is not null
+            ? NotApplicable($"{loaded} has no 'nested' parameter: this kernel's KVM cannot give guests virtualization of their own.")
+            : NotApplicable("Neither kvm_intel nor kvm_amd is loaded, so nested virtualization does not apply.");
     }
 
     private static KvmCapabilityResult KernelVersion(Context c)
@@ -130,9 +134,15 @@ internal static partial class CapabilityEvaluator
             return Warn($"kvm is provided by {provider}, not by kvm_intel or kvm_amd: /dev/kvm exists, but normal guests cannot use it without vmx/svm (kvm_pvm serves PVM-enabled guest kernels only).");
         }
 
+        string loaded = core ? "kvm is loaded, but no vendor module (kvm_intel or kvm_amd)" : "No kvm module is loaded";
         if (vendorModule.Length == 0)
         {
-            return Fail("No kvm module is loaded, and none can be: the CPU has no usable hardware virtualization (see CpuVirtualization).");
+            return Fail($"{loaded}, and none can be: the CPU has no usable hardware virtualization (see CpuVirtualization).");
+        }
+
+        if (FirmwareDisabled(c) is string firmware)
+        {
+            return Fail($"{loaded}: {vendorModule} cannot load while {firmware}.", "Enable virtualization in the firmware first (see CpuVirtualization); the module then loads at boot.");
         }
 
         return Fail($"The kvm modules are not loaded ({(core ? "kvm is, " + vendorModule + " is not" : "neither kvm nor " + vendorModule)}).",
@@ -165,34 +175,41 @@ internal static partial class CapabilityEvaluator
             return Pass($"{device}; QEMU's user {user} (uid {account.Uid}) can open it.");
         }
 
-        return Fail($"{device}; QEMU's user {user} (uid {account.Uid}, groups {string.Join(",", account.Groups)}) cannot open it, so guests fall back to software emulation.",
-            $"usermod -a -G \"$(getent group {node.GroupId} | cut -d: -f1)\" {user}\nchmod 0660 /dev/kvm   # or 0666, as RHEL's udev rule does");
+        // Never suggest adding QEMU's user to root's group: give the device the kvm group instead.
+        string fix = node.GroupId == 0
+            ? $"getent group kvm >/dev/null || groupadd -r kvm\nchgrp kvm /dev/kvm && chmod 0660 /dev/kvm\nusermod -a -G kvm {user}\n# make it last: echo 'KERNEL==\"kvm\", GROUP=\"kvm\", MODE=\"0660\"' > /etc/udev/rules.d/65-kvm.rules"
+            : $"usermod -a -G \"$(getent group {node.GroupId} | cut -d: -f1)\" {user}\nchmod 0660 /dev/kvm   # or 0666, as RHEL's udev rule does";
+        return Fail($"{device}; QEMU's user {user} (uid {account.Uid}, groups {string.Join(",", account.Groups)}) cannot open it, so guests fall back to software emulation.", fix);
     }
 
+    /// <summary>KVM, TCG (software emulation only), or None (no QEMU or libvirt to run guests at all).</summary>
     private static string AccelerationOf(Context c)
     {
-        bool kvmOffered = c.Facts.LibvirtDomainTypes?.Contains("kvm") ?? (c.Facts.KvmDevice is not null);
-        if (c.Facts.LibvirtDomainTypes is { Count: 0 } && !c.LibvirtRunning)
+        if (c.Info.QemuVersion.Length == 0 || c.Info.LibvirtDaemon == "NotInstalled")
         {
             return "None";
         }
 
+        bool kvmOffered = c.Facts.LibvirtDomainTypes?.Contains("kvm") ?? (c.Facts.KvmDevice is not null);
         return kvmOffered && c.HasVt && FirmwareDisabled(c) is null ? "KVM" : "TCG";
     }
 
     private static KvmCapabilityResult Acceleration(Context c)
     {
         var types = c.Facts.LibvirtDomainTypes;
-        string offered = types is null ? "libvirt did not answer" : $"libvirt offers type={string.Join("/", types.Select(t => $"'{t}'"))}";
+        string offered = types is not null ? $"libvirt offers type={string.Join("/", types.Select(t => $"'{t}'"))}"
+            : c.Facts.LibvirtRefusal.Length > 0 && c.LibvirtRunning ? $"libvirt refused this user ({c.Facts.LibvirtRefusal})"
+            : "libvirt did not answer";
+        bool hardwareReady = c.HasVt && FirmwareDisabled(c) is null;
         if (types is not null && types.Contains("kvm"))
         {
-            if (c.HasVt)
+            if (hardwareReady)
             {
                 return Pass($"Guests get KVM hardware acceleration ({offered}).");
             }
 
             return Fail($"Software emulation only for normal guests: {offered} because /dev/kvm exists ({string.Join(", ", c.Info.KvmModules)}), "
-                + "but the CPU shows no vmx/svm, so a normal guest kernel cannot run with type='kvm'. Guests must use type='qemu' (TCG), many times slower.",
+                + "but the CPU's hardware virtualization is not usable, so a normal guest kernel cannot run with type='kvm'. Guests must use type='qemu' (TCG), many times slower.",
                 "See CpuVirtualization: hardware virtualization must be available to this host.");
         }
 
@@ -201,15 +218,41 @@ internal static partial class CapabilityEvaluator
             return Fail($"Software emulation only (TCG): {offered}, no 'kvm'.", "Fix the checks above (CpuVirtualization, KvmModule, KvmDevice), then restart libvirt.");
         }
 
-        return c.HasVt && c.Facts.KvmDevice is not null
-            ? Warn($"{offered}; the hardware and /dev/kvm indicate KVM acceleration once libvirt runs.")
-            : Fail($"{offered}; without vmx/svm and /dev/kvm guests could only use software emulation (TCG).", "See CpuVirtualization and KvmDevice.");
+        if (hardwareReady && c.Facts.KvmDevice is not null)
+        {
+            return Warn($"{offered}; the CPU and /dev/kvm are ready for KVM acceleration.");
+        }
+
+        var missing = new List<string>();
+        if (!c.HasVt)
+        {
+            missing.Add("no vmx/svm");
+        }
+        else if (FirmwareDisabled(c) is string firmware)
+        {
+            missing.Add(firmware);
+        }
+
+        if (c.Facts.KvmDevice is null)
+        {
+            missing.Add("no /dev/kvm");
+        }
+
+        return Fail($"{offered}; with {string.Join(" and ", missing)}, guests could only use software emulation (TCG).", "See CpuVirtualization and KvmDevice.");
     }
 
     private static KvmCapabilityResult VhostNet(Context c)
-        => c.Facts.VhostNetDevice is not null
-            ? Pass("/dev/vhost-net exists: virtio networking runs in the kernel.")
+    {
+        if (c.Facts.VhostNetDevice is not null)
+        {
+            return Pass("/dev/vhost-net exists: virtio networking runs in the kernel.");
+        }
+
+        // vhost-net arrived in Linux 2.6.34 (RHEL 6 backports it); RHEL 5's kernel cannot have it.
+        return c.Info.OSFamily == "RedHat" && c.Info.OSId != "fedora" && c.Info.OSMajorVersion is > 0 and <= 5
+            ? NotApplicable("This kernel predates vhost-net: virtio networking runs in QEMU user space.")
             : Warn("/dev/vhost-net is missing: virtio networking falls back to QEMU user space (slower).", "modprobe vhost_net");
+    }
 
     private static KvmCapabilityResult Tun(Context c)
         => c.Facts.TunDevice is not null
@@ -230,9 +273,16 @@ internal static partial class CapabilityEvaluator
         }
 
         string args = table == "DMAR" ? "intel_iommu=on iommu=pt" : "amd_iommu=on iommu=pt";
-        string fix = c.Info.OSFamily == "RedHat" && c.Info.OSMajorVersion >= 7
+        string[] cmdline = c.Facts.KernelCommandLine.Split(' ');
+        if (cmdline.Contains(table == "DMAR" ? "intel_iommu=on" : "amd_iommu=on"))
+        {
+            // Kernels before 3.5 (RHEL 5 and 6) have no iommu_groups to show it: the command line says it.
+            return Pass($"IOMMU enabled on the kernel command line ({table} table): PCI devices can be assigned to guests.");
+        }
+
+        string fix = c.Info.OSFamily == "RedHat"
             ? $"grubby --update-kernel=ALL --args=\"{args}\" && reboot"
-            : $"add '{args}' to GRUB_CMDLINE_LINUX in /etc/default/grub, regenerate the GRUB configuration, and reboot";
+            : $"add '{args}' to GRUB_CMDLINE_LINUX in /etc/default/grub, run update-grub, and reboot";
         return Warn($"The firmware has an IOMMU ({table}) but the kernel has not enabled it: PCI device assignment will not work (only needed for passthrough).", fix);
     }
 

@@ -55,7 +55,7 @@ internal static partial class CapabilityEvaluator
             return Fail("No libvirt daemon is installed.", InstallRemedy(c));
         }
 
-        string enable = HostPlatform.Render(c.Platform.EnableDaemonCommands(c.Info.InitSystem, c.Facts.Daemons));
+        string enable = HostPlatform.Render(c.Platform.EnableDaemonCommands(c.Facts));
         if (layout == "NotRunning")
         {
             string how = c.Info.InitSystem == "None" ? " There is no init system: start the daemons directly." : "";
@@ -73,11 +73,13 @@ internal static partial class CapabilityEvaluator
                     : Warn($"{running} but is not enabled at boot (systemd).", enable);
             case "SysV":
                 return c.Facts.SysVLibvirtEnabled
-                    ? Pass($"{running} and enabled at boot (SysV, chkconfig).")
-                    : Warn($"{running} but is not enabled at boot (SysV).", "chkconfig libvirtd on");
+                    ? Pass($"{running} and enabled at boot (SysV).")
+                    : Warn($"{running} but is not enabled at boot (SysV).", HostPlatform.Render(c.Platform.EnableAtBootCommands(c.Facts)));
+            case "OpenRC":
+                return Pass($"{running} (OpenRC).");
             default:
                 return Warn($"{running} as a plain process: there is no init system, so nothing restarts it after a reboot or a crash.",
-                    "Start it from the host's own boot mechanism, or run: " + enable.Replace("\n", "; "));
+                    "Start libvirt's daemons from the host's own boot mechanism (they are running now).");
         }
     }
 
@@ -86,6 +88,11 @@ internal static partial class CapabilityEvaluator
         if (!c.LibvirtRunning)
         {
             return NotApplicable("libvirt is not running, so its networks cannot be listed.");
+        }
+
+        if (!c.Facts.LibvirtConnected)
+        {
+            return NotApplicable(Unreadable(c, "networks"));
         }
 
         Dictionary<string, string>? net = c.Facts.DefaultNetwork;
@@ -113,6 +120,11 @@ internal static partial class CapabilityEvaluator
         if (!c.LibvirtRunning)
         {
             return NotApplicable("libvirt is not running, so its storage pools cannot be listed.");
+        }
+
+        if (!c.Facts.LibvirtConnected)
+        {
+            return NotApplicable(Unreadable(c, "storage pools"));
         }
 
         Dictionary<string, string>? pool = c.Facts.DefaultPool;
@@ -168,6 +180,11 @@ internal static partial class CapabilityEvaluator
 
         if (mode == "Enforcing")
         {
+            if (c.Facts.ImageDirectory.Length > 0 && c.Facts.ImageDirectory != "/var/lib/libvirt/images")
+            {
+                return Pass("SELinux is enforcing (sVirt confines each guest); /var/lib/libvirt/images does not exist yet, and libvirt's packages create it with its context.");
+            }
+
             string context = c.Facts.ImageDirectoryContext;
             if (context.Length > 0 && context != "?" && !context.Contains("virt_image_t") && !context.Contains("virt_var_lib_t"))
             {
@@ -221,6 +238,9 @@ internal static partial class CapabilityEvaluator
             ? Pass($"DNS servers: {string.Join(", ", servers)}.")
             : Warn("No nameserver is configured in /etc/resolv.conf: names will not resolve.", "echo 'nameserver <dns server>' >> /etc/resolv.conf   # or configure it in the network configuration");
     }
+
+    private static string Unreadable(Context c, string what)
+        => $"libvirt runs but refused this user ({(c.Facts.LibvirtRefusal.Length > 0 ? c.Facts.LibvirtRefusal : "no connection")}), so its {what} cannot be listed; test as root or as a member of the libvirt group.";
 
     private static bool Yes(Dictionary<string, string> values, string key) => values.TryGetValue(key, out string? v) && v == "yes";
 }

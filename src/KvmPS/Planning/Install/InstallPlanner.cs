@@ -88,10 +88,12 @@ internal static class InstallPlanner
         }
 
         AddDaemonStep(facts, platform, steps, warnings, computerName);
-        if (info.LibvirtDaemon is "Monolithic" or "Modular")
+        if (facts.LibvirtConnected)
         {
             AddDefaultsSteps(facts, steps);
         }
+
+        AddSELinuxStep(facts, steps);
 
         return new InstallPlan(platform, steps, warnings, null);
     }
@@ -100,40 +102,39 @@ internal static class InstallPlanner
     {
         KvmHostInfo info = facts.Info;
         bool running = info.LibvirtDaemon is "Monolithic" or "Modular";
-        switch (info.InitSystem)
+        bool enabled = info.InitSystem switch
         {
-            case "Systemd":
-                bool enabled = platform.SystemdUnits().Any(u => facts.Units.TryGetValue(u, out var state) && state.Enabled == "enabled")
-                    || (platform.Layout == LibvirtLayout.Modular && facts.Units.TryGetValue("virtqemud.socket", out var q) && q.Enabled == "enabled");
-                if (!running || !enabled)
-                {
-                    steps.Add(new InstallStep($"Enable and start libvirt ({platform.Layout.ToString().ToLowerInvariant()} daemons, systemd)", platform.EnableDaemonCommands("Systemd")));
-                }
-
-                break;
-            case "SysV":
-                if (!running || !facts.SysVLibvirtEnabled)
-                {
-                    var commands = new List<RemoteCommand> { RemoteCommand.Of("chkconfig", "libvirtd", "on") };
-                    if (!running)
-                    {
-                        commands.Add(RemoteCommand.Of("service", "libvirtd", "start"));
-                    }
-
-                    steps.Add(new InstallStep("Enable libvirtd at boot and start it (SysV: chkconfig, service)", commands));
-                }
-
-                break;
-            default:
-                IReadOnlyList<RemoteCommand> start = platform.EnableDaemonCommands("None", facts.Daemons);
-                if (!running && start.Count > 0)
-                {
-                    warnings.Add($"{computerName} has no init system: KvmPS starts libvirt's daemons directly; they will not start again after a reboot.");
-                    steps.Add(new InstallStep("Start libvirt's daemons directly (no init system)", start));
-                }
-
-                break;
+            "Systemd" => platform.SystemdUnits().Any(u => facts.Units.TryGetValue(u, out var state) && state.Enabled == "enabled")
+                || (platform.Layout == LibvirtLayout.Modular && facts.Units.TryGetValue("virtqemud.socket", out var q) && q.Enabled == "enabled")
+                || (platform.Layout == LibvirtLayout.Monolithic && facts.Units.TryGetValue("libvirtd.socket", out var l) && l.Enabled == "enabled"),
+            "SysV" => facts.SysVLibvirtEnabled,
+            "OpenRC" => running,
+            _ => true,
+        };
+        if (running && enabled)
+        {
+            return;
         }
+
+        IReadOnlyList<RemoteCommand> commands = platform.EnableDaemonCommands(facts);
+        if (commands.Count == 0)
+        {
+            return;
+        }
+
+        string title = info.InitSystem switch
+        {
+            "Systemd" => $"Enable and start libvirt ({platform.Layout.ToString().ToLowerInvariant()} daemons, systemd)",
+            "SysV" => running ? "Enable libvirtd at boot (SysV)" : "Enable libvirtd at boot and start it (SysV)",
+            "OpenRC" => "Enable libvirtd at boot and start it (OpenRC)",
+            _ => "Start libvirt's daemons directly (no init system)",
+        };
+        if (info.InitSystem == "None")
+        {
+            warnings.Add($"{computerName} has no init system: KvmPS starts libvirt's daemons directly; they will not start again after a reboot.");
+        }
+
+        steps.Add(new InstallStep(title, commands));
     }
 
     private static void AddDefaultsSteps(HostFacts facts, List<InstallStep> steps)
@@ -148,6 +149,17 @@ internal static class InstallPlanner
         if (pool.Count > 0)
         {
             steps.Add(new InstallStep(facts.DefaultPool is null ? "Create the 'default' storage pool in /var/lib/libvirt/images" : "Start the 'default' storage pool with libvirt", pool));
+        }
+    }
+
+    // Images the QEMU process cannot read under enforcing SELinux: give the directory its context back.
+    private static void AddSELinuxStep(HostFacts facts, List<InstallStep> steps)
+    {
+        string context = facts.ImageDirectoryContext;
+        if (facts.Info.SELinux == "Enforcing" && facts.ImageDirectory == "/var/lib/libvirt/images" && context.Length > 0 && context != "?"
+            && !context.Contains("virt_image_t") && !context.Contains("virt_var_lib_t"))
+        {
+            steps.Add(new InstallStep("Restore the SELinux context of /var/lib/libvirt/images", new[] { RemoteCommand.Of("restorecon", "-R", "-v", "/var/lib/libvirt/images") }));
         }
     }
 
