@@ -58,14 +58,17 @@ function Invoke-Build {
     Copy-Item (Join-Path $root 'KvmPS.psd1') $moduleDir
     Copy-Item (Join-Path $root 'module/*') $moduleDir -Recurse
 
-    # The SSH dependencies, one set per runtime, loaded in isolation by SshLoader.
-    foreach ($pair in @(@('net8.0', 'core'), @('netstandard2.0', 'desktop'))) {
-        $publish = Join-Path $root "src/KvmPS.Ssh/bin/$Configuration/publish-$($pair[0])"
-        Invoke-Native dotnet @('publish', (Join-Path $root 'src/KvmPS.Ssh/KvmPS.Ssh.csproj'), '-c', $Configuration,
-            '-f', $pair[0], '-o', $publish, '--no-build', '-nologo', '-v', 'q')
-        Get-ChildItem $publish -Filter *.dll |
-            Where-Object Name -NotIn 'KvmPS.dll', 'System.Management.Automation.dll' |
-            Copy-Item -Destination "$moduleDir/lib/$($pair[1])"
+    # The wrappers of third-party libraries and their dependencies, one set per runtime, loaded
+    # in isolation by IsolatedDependencies.
+    foreach ($project in 'KvmPS.Ssh', 'KvmPS.Yaml') {
+        foreach ($pair in @(@('net8.0', 'core'), @('netstandard2.0', 'desktop'))) {
+            $publish = Join-Path $root "src/$project/bin/$Configuration/publish-$($pair[0])"
+            Invoke-Native dotnet @('publish', (Join-Path $root "src/$project/$project.csproj"), '-c', $Configuration,
+                '-f', $pair[0], '-o', $publish, '--no-build', '-nologo', '-v', 'q')
+            Get-ChildItem $publish -Filter *.dll |
+                Where-Object Name -NotIn 'KvmPS.dll', 'System.Management.Automation.dll' |
+                Copy-Item -Destination "$moduleDir/lib/$($pair[1])" -Force
+        }
     }
 
     Invoke-Help

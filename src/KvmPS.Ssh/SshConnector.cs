@@ -12,7 +12,7 @@ using Renci.SshNet.Security;
 
 namespace KvmPS.Ssh;
 
-/// <summary>Opens SSH.NET connections for KvmPS; created by <see cref="SshLoader"/> through reflection.</summary>
+/// <summary>Opens SSH.NET connections for KvmPS; created by <see cref="IsolatedDependencies"/> through reflection.</summary>
 internal sealed class SshConnector : ISshConnector
 {
     public ISshConnection Connect(SshConnectOptions options, CancellationToken cancel)

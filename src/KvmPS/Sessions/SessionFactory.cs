@@ -106,14 +106,14 @@ internal static class SessionFactory
         IChannelFactory Connect(CancellationToken token)
         {
             // The first connection is made below; reconnects after a lost connection come here.
-            ISshConnection connection = Interlocked.Exchange(ref first, null) ?? SshLoader.Connector.Connect(options, token);
+            ISshConnection connection = Interlocked.Exchange(ref first, null) ?? IsolatedDependencies.SshConnector.Connect(options, token);
             return connection;
         }
 
         log?.Invoke($"Connecting to {user}@{host}:{port} (known hosts: {string.Join(", ", request.KnownHostsFiles())}).");
         try
         {
-            first = SshLoader.Connector.Connect(options, cancel);
+            first = IsolatedDependencies.SshConnector.Connect(options, cancel);
         }
         catch (HostKeyRejectedException e)
         {

@@ -70,7 +70,7 @@ internal interface ISshConnection : IChannelFactory
     string OfferedAuthentication { get; }
 }
 
-/// <summary>Implemented in KvmPS.Ssh, loaded in isolation by <see cref="SshLoader"/>.</summary>
+/// <summary>Implemented in KvmPS.Ssh, loaded in isolation by <see cref="IsolatedDependencies"/>.</summary>
 internal interface ISshConnector
 {
     ISshConnection Connect(SshConnectOptions options, CancellationToken cancel);
