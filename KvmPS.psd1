@@ -13,9 +13,16 @@
         'Connect-KvmHost'
         'Disconnect-KvmHost'
         'Get-KvmHost'
+        'Get-KvmGuest'
         'Get-KvmSession'
         'Install-KvmHost'
+        'Restart-KvmGuest'
+        'Resume-KvmGuest'
+        'Start-KvmGuest'
+        'Stop-KvmGuest'
+        'Suspend-KvmGuest'
         'Test-KvmCapability'
+        'Wait-KvmGuest'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

@@ -76,5 +76,7 @@ public sealed class KvmSession
     private KvmSessionState _state = KvmSessionState.Closed;
 
     public override string ToString()
-        => Transport == KvmTransport.Local ? $"{ComputerName} (local)" : $"{UserName}@{ComputerName}:{Port}";
+        => Transport == KvmTransport.Local ? $"{ComputerName} (local)"
+            : ComputerName.IndexOf('@') >= 0 ? $"{ComputerName}:{Port}"
+            : $"{UserName}@{ComputerName}:{Port}";
 }

@@ -1,0 +1,166 @@
+using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Linq;
+using System.Management.Automation;
+using KvmPS.Guests;
+using KvmPS.Transport;
+
+namespace KvmPS.Commands;
+
+/// <summary>What an action does to one guest: commands to run, nothing (with the reason), or an error.</summary>
+internal sealed class GuestAction
+{
+    private GuestAction(IReadOnlyList<RemoteCommand> commands, string? skip, KvmException? error)
+    {
+        Commands = commands;
+        Skip = skip;
+        Error = error;
+    }
+
+    public IReadOnlyList<RemoteCommand> Commands { get; }
+
+    public string? Skip { get; }
+
+    public KvmException? Error { get; }
+
+    public static GuestAction Run(params RemoteCommand[] commands) => new(commands, null, null);
+
+    public static GuestAction Nothing(string reason) => new(Array.Empty<RemoteCommand>(), reason, null);
+
+    public static GuestAction Refuse(string errorId, string message, string recommendedAction)
+        => new(Array.Empty<RemoteCommand>(), null, new KvmException(errorId, ErrorCategory.InvalidOperation, message, recommendedAction));
+}
+
+/// <summary>
+/// Base of the cmdlets that change guests (Start, Stop, Restart, Suspend, Resume). Per host: one
+/// round trip reads the guests and their state, ShouldProcess asks per guest on the pipeline
+/// thread, and one more round trip runs every approved guest's commands (and a wait, and the
+/// updated guests for -PassThru). Hosts run in parallel; one guest failing is one error.
+/// </summary>
+public abstract class KvmGuestActionCmdlet : KvmGuestCmdlet
+{
+    /// <summary>Return the guests after the change.</summary>
+    [Parameter]
+    public SwitchParameter PassThru { get; set; }
+
+    /// <summary>The ShouldProcess action, e.g. "Start the guest".</summary>
+    internal abstract string ActionDescription { get; }
+
+    internal abstract GuestAction Plan(KvmGuest guest);
+
+    /// <summary>A command that runs after every guest's commands (e.g. wait until they are off).</summary>
+    internal virtual RemoteCommand? After(IReadOnlyList<KvmGuest> acted) => null;
+
+    /// <summary>Errors for guests the <see cref="After"/> command reports as not done (e.g. not off in time).</summary>
+    internal virtual IEnumerable<(KvmGuest Guest, KvmException Error)> CheckAfter(CommandResult result, IReadOnlyList<KvmGuest> acted)
+        => Enumerable.Empty<(KvmGuest, KvmException)>();
+
+    /// <summary>How long the commands of one host may take in all.</summary>
+    internal virtual TimeSpan BatchTimeout => TimeSpan.FromMinutes(2);
+
+    protected override void EndProcessing()
+    {
+        var planned = new ConcurrentQueue<(int Order, KvmSession Session, KvmGuest Guest, GuestAction Action)>();
+        IReadOnlyList<HostWork> hosts = HostWorkItems();
+        RunParallel(hosts.Select((w, i) => (w, i)).ToList(), ThrottleLimit, "Reading guests", x => x.w.Describe(), (item, context) =>
+        {
+            KvmSession session = HostTargets.Resolve(item.w.Target, context);
+            List<KvmGuest> inventory = GuestScripts.ReadGuests(session, context.Cancel, context.VerboseFor(session.ComputerName));
+            foreach (KvmGuest guest in Select(item.w, inventory, session, context))
+            {
+                planned.Enqueue((item.i, session, guest, Plan(guest)));
+            }
+        }, x => x.w.Describe());
+
+        // On the pipeline thread: skips, refusals, and ShouldProcess for each guest.
+        var approved = new Dictionary<KvmSession, List<(KvmGuest Guest, GuestAction Action)>>();
+        foreach (var (_, session, guest, action) in planned.OrderBy(p => p.Order).ThenBy(p => p.Guest.Name, StringComparer.OrdinalIgnoreCase))
+        {
+            if (action.Error is not null)
+            {
+                WriteError(action.Error.ToErrorRecord(guest));
+            }
+            else if (action.Skip is not null)
+            {
+                WriteVerbose($"[{session.ComputerName}] {guest.Name}: {action.Skip}");
+                if (PassThru.IsPresent)
+                {
+                    WriteObject(guest);
+                }
+            }
+            else if (ShouldProcess($"{guest.Name} on {session.ComputerName}", ActionDescription))
+            {
+                if (!approved.TryGetValue(session, out var list))
+                {
+                    approved[session] = list = new List<(KvmGuest, GuestAction)>();
+                }
+
+                list.Add((guest, action));
+            }
+        }
+
+        RunParallel(approved.ToList(), ThrottleLimit, ActionDescription, a => a.Key.ComputerName, (host, context) => Apply(host.Key, host.Value, context), a => a.Key.ComputerName);
+    }
+
+    private void Apply(KvmSession session, List<(KvmGuest Guest, GuestAction Action)> work, WorkContext context)
+    {
+        var commands = new List<RemoteCommand>();
+        var owner = new List<KvmGuest?>();
+        foreach ((KvmGuest guest, GuestAction action) in work)
+        {
+            commands.AddRange(action.Commands);
+            owner.AddRange(action.Commands.Select(_ => (KvmGuest?)guest));
+        }
+
+        List<KvmGuest> acted = work.Select(w => w.Guest).ToList();
+        RemoteCommand? after = After(acted);
+        if (after is not null)
+        {
+            commands.Add(after);
+            owner.Add(null);
+        }
+
+        if (PassThru.IsPresent)
+        {
+            commands.Add(GuestScripts.Inventory(acted.Select(g => g.Uuid)));
+            owner.Add(null);
+        }
+
+        BatchResult result = session.Connection!.Shell.Run(commands, new RunOptions { Timeout = BatchTimeout }, context.Cancel, context.VerboseFor(session.ComputerName));
+        var failed = new HashSet<Guid>();
+        for (int i = 0; i < commands.Count; i++)
+        {
+            KvmGuest? guest = owner[i];
+            if (guest is not null && !result[i].Succeeded && failed.Add(guest.Uuid))
+            {
+                context.Error(new KvmException("GuestActionFailed", ErrorCategory.InvalidOperation,
+                    $"{ActionDescription} failed for '{guest.Name}' on {session.ComputerName}: {result[i].Describe()}",
+                    $"Check the guest with: Get-KvmGuest -ComputerName {session.ComputerName} -Name '{guest.Name}'"), guest);
+            }
+        }
+
+        if (after is not null)
+        {
+            foreach ((KvmGuest guest, KvmException error) in CheckAfter(result[commands.IndexOf(after)], acted.Where(g => !failed.Contains(g.Uuid)).ToList()))
+            {
+                failed.Add(guest.Uuid);
+                context.Error(error, guest);
+            }
+        }
+
+        if (PassThru.IsPresent)
+        {
+            CommandResult inventory = result[commands.Count - 1];
+            if (inventory.Succeeded)
+            {
+                context.OutputAll(GuestInventoryParser.Parse(session.ComputerName, inventory.StdoutText, session)
+                    .Where(g => !failed.Contains(g.Uuid)).OrderBy(g => g.Name, StringComparer.OrdinalIgnoreCase));
+            }
+        }
+    }
+
+    /// <summary>virsh with the guest named by its UUID: never a name that virsh could misread.</summary>
+    internal static RemoteCommand Virsh(string command, KvmGuest guest, params string[] more)
+        => RemoteCommand.Of(new[] { "virsh", "-c", "qemu:///system", command, guest.Uuid.ToString() }.Concat(more).ToArray());
+}

@@ -1,0 +1,19 @@
+using System.Management.Automation;
+
+namespace KvmPS.Commands;
+
+/// <summary>Starts guests (a paused guest is resumed, a suspended one woken).</summary>
+[Cmdlet(VerbsLifecycle.Start, "KvmGuest", DefaultParameterSetName = "Name", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
+[OutputType(typeof(KvmGuest))]
+public sealed class StartKvmGuestCommand : KvmGuestActionCmdlet
+{
+    internal override string ActionDescription => "Start the guest";
+
+    internal override GuestAction Plan(KvmGuest guest) => guest.State switch
+    {
+        KvmGuestState.Running or KvmGuestState.Blocked => GuestAction.Nothing("already running"),
+        KvmGuestState.Paused => GuestAction.Run(Virsh("resume", guest)),
+        KvmGuestState.Suspended => GuestAction.Run(Virsh("dompmwakeup", guest)),
+        _ => GuestAction.Run(Virsh("start", guest)),
+    };
+}
