@@ -16,6 +16,7 @@
         'Get-KvmGuest'
         'Get-KvmSession'
         'Install-KvmHost'
+        'New-KvmGuest'
         'Restart-KvmGuest'
         'Resume-KvmGuest'
         'Start-KvmGuest'
