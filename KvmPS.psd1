@@ -17,6 +17,7 @@
         'Get-KvmSession'
         'Install-KvmHost'
         'New-KvmGuest'
+        'Remove-KvmGuest'
         'Restart-KvmGuest'
         'Resume-KvmGuest'
         'Start-KvmGuest'

@@ -32,6 +32,20 @@ internal sealed class GuestAction
         => new(Array.Empty<RemoteCommand>(), null, new KvmException(errorId, ErrorCategory.InvalidOperation, message, recommendedAction));
 }
 
+/// <summary>What the first round trip saw on a host: every guest, and the planning command's output.</summary>
+internal sealed class HostView
+{
+    public HostView(IReadOnlyList<KvmGuest> guests, string planningOutput)
+    {
+        Guests = guests;
+        PlanningOutput = planningOutput;
+    }
+
+    public IReadOnlyList<KvmGuest> Guests { get; }
+
+    public string PlanningOutput { get; }
+}
+
 /// <summary>
 /// Base of the cmdlets that change guests (Start, Stop, Restart, Suspend, Resume). Per host: one
 /// round trip reads the guests and their state, ShouldProcess asks per guest on the pipeline
@@ -47,7 +61,10 @@ public abstract class KvmGuestActionCmdlet : KvmGuestCmdlet
     /// <summary>The ShouldProcess action, e.g. "Start the guest".</summary>
     internal abstract string ActionDescription { get; }
 
-    internal abstract GuestAction Plan(KvmGuest guest);
+    internal abstract GuestAction Plan(KvmGuest guest, HostView host);
+
+    /// <summary>A command to run with the inventory in the first round trip (its output goes to <see cref="HostView"/>).</summary>
+    internal virtual RemoteCommand? PlanningCommand() => null;
 
     /// <summary>A command that runs after every guest's commands (e.g. wait until they are off).</summary>
     internal virtual RemoteCommand? After(IReadOnlyList<KvmGuest> acted) => null;
@@ -66,10 +83,32 @@ public abstract class KvmGuestActionCmdlet : KvmGuestCmdlet
         RunParallel(hosts.Select((w, i) => (w, i)).ToList(), ThrottleLimit, "Reading guests", x => x.w.Describe(), (item, context) =>
         {
             KvmSession session = HostTargets.Resolve(item.w.Target, context);
-            List<KvmGuest> inventory = GuestScripts.ReadGuests(session, context.Cancel, context.VerboseFor(session.ComputerName));
+            Action<string> log = context.VerboseFor(session.ComputerName);
+            List<KvmGuest> inventory;
+            string extra = "";
+            RemoteCommand? planning = PlanningCommand();
+            if (planning is null)
+            {
+                inventory = GuestScripts.ReadGuests(session, context.Cancel, log);
+            }
+            else
+            {
+                BatchResult read = session.Connection!.Shell.Run(new[] { GuestScripts.Inventory(), planning }, GuestScripts.InventoryOptions, context.Cancel, log);
+                CommandResult failed = read.Results.FirstOrDefault(r => !r.Succeeded);
+                if (failed is not null)
+                {
+                    throw new KvmException("GuestListFailed", ErrorCategory.ResourceUnavailable, $"Could not read the guests of {session.ComputerName}: {failed.Describe()}",
+                        "Check that libvirt runs on the host and that the session may use it.");
+                }
+
+                inventory = GuestInventoryParser.Parse(session.ComputerName, read[0].StdoutText, session);
+                extra = read[1].StdoutText;
+            }
+
+            var view = new HostView(inventory, extra);
             foreach (KvmGuest guest in Select(item.w, inventory, session, context))
             {
-                planned.Enqueue((item.i, session, guest, Plan(guest)));
+                planned.Enqueue((item.i, session, guest, Plan(guest, view)));
             }
         }, x => x.w.Describe());
 

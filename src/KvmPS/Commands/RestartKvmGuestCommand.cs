@@ -13,7 +13,7 @@ public sealed class RestartKvmGuestCommand : KvmGuestActionCmdlet
 
     internal override string ActionDescription => Force.IsPresent ? "Reset the guest" : "Restart the guest";
 
-    internal override GuestAction Plan(KvmGuest guest) => guest.State is KvmGuestState.Running or KvmGuestState.Blocked
+    internal override GuestAction Plan(KvmGuest guest, HostView host) => guest.State is KvmGuestState.Running or KvmGuestState.Blocked
         ? GuestAction.Run(Virsh(Force.IsPresent ? "reset" : "reboot", guest))
         : GuestAction.Refuse("GuestNotRunning", $"'{guest.Name}' is {guest.State.ToString().ToLowerInvariant()}, so it cannot be restarted.", "Start it with Start-KvmGuest.");
 }

@@ -9,7 +9,7 @@ public sealed class ResumeKvmGuestCommand : KvmGuestActionCmdlet
 {
     internal override string ActionDescription => "Resume the guest";
 
-    internal override GuestAction Plan(KvmGuest guest) => guest.State switch
+    internal override GuestAction Plan(KvmGuest guest, HostView host) => guest.State switch
     {
         KvmGuestState.Paused => GuestAction.Run(Virsh("resume", guest)),
         KvmGuestState.Suspended => GuestAction.Run(Virsh("dompmwakeup", guest)),

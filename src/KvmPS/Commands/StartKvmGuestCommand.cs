@@ -9,7 +9,7 @@ public sealed class StartKvmGuestCommand : KvmGuestActionCmdlet
 {
     internal override string ActionDescription => "Start the guest";
 
-    internal override GuestAction Plan(KvmGuest guest) => guest.State switch
+    internal override GuestAction Plan(KvmGuest guest, HostView host) => guest.State switch
     {
         KvmGuestState.Running or KvmGuestState.Blocked => GuestAction.Nothing("already running"),
         KvmGuestState.Paused => GuestAction.Run(Virsh("resume", guest)),

@@ -25,7 +25,7 @@ public sealed class StopKvmGuestCommand : KvmGuestActionCmdlet
 
     internal override TimeSpan BatchTimeout => TimeSpan.FromSeconds(Timeout + 60);
 
-    internal override GuestAction Plan(KvmGuest guest)
+    internal override GuestAction Plan(KvmGuest guest, HostView host)
     {
         if (guest.State == KvmGuestState.ShutOff)
         {

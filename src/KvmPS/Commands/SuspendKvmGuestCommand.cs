@@ -9,7 +9,7 @@ public sealed class SuspendKvmGuestCommand : KvmGuestActionCmdlet
 {
     internal override string ActionDescription => "Pause the guest";
 
-    internal override GuestAction Plan(KvmGuest guest) => guest.State switch
+    internal override GuestAction Plan(KvmGuest guest, HostView host) => guest.State switch
     {
         KvmGuestState.Paused => GuestAction.Nothing("already paused"),
         KvmGuestState.Running or KvmGuestState.Blocked => GuestAction.Run(Virsh("suspend", guest)),
