@@ -60,3 +60,49 @@ function Invoke-TransportCommand {
     $batch = $connection.Shell.Run($list, $options, $CancellationToken)
     $batch.Results[0]
 }
+
+# A lab session to kvm<N> as root with the lab's key and known_hosts.
+function Connect-LabHost {
+    param([Parameter(Mandatory)]$Lab, [int]$Index = 0, [string]$User = 'root')
+    Connect-KvmHost "$User@$($Lab.hosts[$Index].address)" -KeyFilePath $Lab.keyFile -KnownHostsPath $Lab.knownHosts
+}
+
+# Removes every guest whose name starts with the prefix from a lab host, and their volumes, without
+# going through KvmPS (so a broken cmdlet cannot leave the next test file a dirty host).
+function Clear-LabGuests {
+    param([Parameter(Mandatory)][string]$HostName, [Parameter(Mandatory)][string]$Prefix)
+    $script = @'
+prefix=$1
+for d in $(virsh list --all --name); do
+    case "$d" in "$prefix"*) virsh destroy "$d" >/dev/null 2>&1; virsh undefine "$d" --nvram >/dev/null 2>&1 || virsh undefine "$d" >/dev/null 2>&1 ;; esac
+done
+rm -f /var/lib/libvirt/images/"$prefix"* 2>/dev/null
+virsh pool-refresh default >/dev/null 2>&1
+exit 0
+'@
+    Invoke-KvmLabCommand $HostName sh, -s, --, $Prefix -InputText $script | Out-Null
+}
+
+# A prefix unique to this test run, for guest names.
+function New-GuestPrefix([string]$Stem) { "$Stem-" + [guid]::NewGuid().ToString('N').Substring(0, 6) + '-' }
+
+# Defines (and optionally starts) minimal diskless TCG guests directly with virsh: SeaBIOS finds
+# nothing to boot and idles. Fast fixtures for lifecycle tests that do not exercise New-KvmGuest.
+function New-LabGuests {
+    param([Parameter(Mandatory)][string]$HostName, [Parameter(Mandatory)][string]$Prefix, [int]$Count = 1, [switch]$Start)
+    $script = @'
+prefix=$1; count=$2; start=$3
+i=1
+while [ "$i" -le "$count" ]; do
+    name="$prefix$i"
+    virsh define /dev/stdin >/dev/null <<XML || exit 1
+<domain type='qemu'><name>$name</name><memory unit='MiB'>32</memory><vcpu>1</vcpu>
+<os><type arch='x86_64' machine='pc'>hvm</type></os>
+<devices><serial type='pty'/><console type='pty'/></devices></domain>
+XML
+    [ "$start" = yes ] && { virsh start "$name" >/dev/null || exit 1; }
+    i=$((i + 1))
+done
+'@
+    Invoke-KvmLabCommand $HostName sh, -s, --, $Prefix, "$Count", $(if ($Start) { 'yes' } else { 'no' }) -InputText $script | Out-Null
+}
