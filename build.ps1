@@ -60,7 +60,7 @@ function Invoke-Build {
 
     # The wrappers of third-party libraries and their dependencies, one set per runtime, loaded
     # in isolation by IsolatedDependencies.
-    foreach ($project in 'KvmPS.Ssh') {
+    foreach ($project in 'KvmPS.Ssh', 'KvmPS.Yaml') {
         foreach ($pair in @(@('net8.0', 'core'), @('netstandard2.0', 'desktop'))) {
             $publish = Join-Path $root "src/$project/bin/$Configuration/publish-$($pair[0])"
             Invoke-Native dotnet @('publish', (Join-Path $root "src/$project/$project.csproj"), '-c', $Configuration,

@@ -52,9 +52,9 @@ Describe 'Start-KvmGuest on a lab host' -Skip:([bool]$LabSkip) {
     It 'reports one error per guest that fails while the others start' {
         Invoke-KvmLabCommand kvm1 virsh, destroy, "${P}3" | Out-Null
         Invoke-KvmLabCommand kvm1 virsh, destroy, "${P}4" | Out-Null
-        # Break one guest: an emulator that does not exist.
+        # Break one guest: a disk whose file does not exist (libvirt accepts it, QEMU cannot start).
         $xml = (Invoke-KvmLabCommand kvm1 virsh, dumpxml, "${P}4") -join "`n"
-        $broken = $xml -replace '<devices>', '<devices><emulator>/nonexistent/qemu</emulator>'
+        $broken = $xml -replace '<devices>', "<devices><disk type='file' device='disk'><source file='/nonexistent/${P}4.qcow2'/><target dev='vda' bus='virtio'/></disk>"
         Invoke-KvmLabCommand kvm1 virsh, define, /dev/stdin -InputText $broken | Out-Null
         $out = Start-KvmGuest -Session $S -Name "${P}3", "${P}4" -PassThru -ErrorVariable failed -ErrorAction SilentlyContinue
         $out.Name | Should -Be "${P}3"

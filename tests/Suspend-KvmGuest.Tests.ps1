@@ -26,7 +26,7 @@ Describe 'Suspend-KvmGuest on a lab host' -Skip:([bool]$LabSkip) {
     It 'pauses running guests and skips paused ones' {
         $paused = Suspend-KvmGuest -Session $S -Name "${P}1", "${P}2" -PassThru -Confirm:$false
         $paused.State | Sort-Object -Unique | Should -Be 'Paused'
-        ((Invoke-KvmLabCommand kvm1 virsh, domstate, "${P}1") | Where-Object { $_ })[0] | Should -Be 'paused'
+        @((Invoke-KvmLabCommand kvm1 virsh, domstate, "${P}1") | Where-Object { $_ })[0] | Should -Be 'paused'
         Suspend-KvmGuest -Session $S -Name "${P}1" -Verbose 4>&1 | Out-String | Should -BeLike '*already paused*'
     }
 

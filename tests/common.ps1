@@ -80,7 +80,7 @@ rm -f /var/lib/libvirt/images/"$prefix"* 2>/dev/null
 virsh pool-refresh default >/dev/null 2>&1
 exit 0
 '@
-    Invoke-KvmLabCommand $HostName sh, -s, --, $Prefix -InputText $script | Out-Null
+    Invoke-KvmLabCommand $HostName 'sh', '-s', '--', $Prefix -InputText $script | Out-Null
 }
 
 # A prefix unique to this test run, for guest names.
@@ -104,5 +104,18 @@ XML
     i=$((i + 1))
 done
 '@
-    Invoke-KvmLabCommand $HostName sh, -s, --, $Prefix, "$Count", $(if ($Start) { 'yes' } else { 'no' }) -InputText $script | Out-Null
+    Invoke-KvmLabCommand $HostName 'sh', '-s', '--', $Prefix, "$Count", $(if ($Start) { 'yes' } else { 'no' }) -InputText $script | Out-Null
+}
+
+# The lab's tiny real guest (tests/lab/tiny-guest.sh): kernel and initrd at a path every lab host
+# sees, and its kernel command line. Built once; fast when up to date.
+function Initialize-TinyGuest {
+    $out = & bash (Join-Path $PSScriptRoot 'lab/tiny-guest.sh') build 2>&1
+    if ($LASTEXITCODE -ne 0) { throw "tiny-guest.sh build failed: $($out | Select-Object -Last 3)" }
+    $dir = ($out | Select-Object -Last 1).ToString().Trim()
+    [pscustomobject]@{
+        Kernel  = "$dir/vmlinuz"
+        Initrd  = "$dir/initrd.img"
+        Cmdline = (Get-Content "$dir/cmdline" -Raw).Trim()
+    }
 }

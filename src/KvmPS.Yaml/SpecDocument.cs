@@ -80,6 +80,9 @@ internal sealed class SpecDocument
     private readonly IParser _parser;
     private readonly Dictionary<string, SpecNode> _anchors = new(StringComparer.Ordinal);
     private readonly Stack<ParsingEvent> _open = new();
+
+    /// <summary>Far deeper than any spec; keeps a hostile file from overflowing the stack.</summary>
+    private const int MaxDepth = 64;
     private ParsingEvent? _last;
 
     private SpecDocument(string yaml, string source)
@@ -104,10 +107,11 @@ internal sealed class SpecDocument
         {
             throw;
         }
-        catch (Exception e) when (e is InvalidOperationException || e is ArgumentException || e is FormatException || e is IndexOutOfRangeException || e is NullReferenceException)
+        catch (Exception e) when (e is not OutOfMemoryException)
         {
             // YamlDotNet's scanner sometimes fails with a non-YAML exception on malformed input
-            // (for example an unclosed '[' followed by more lines; aaubry/YamlDotNet#541).
+            // (InvalidOperationException for an unclosed '[' followed by more lines; a plain
+            // Exception in aaubry/YamlDotNet#541).
             throw document.ScannerFailure();
         }
     }
@@ -152,6 +156,7 @@ internal sealed class SpecDocument
             case SequenceStart start:
             {
                 RefuseTag(start);
+                RefuseDepth(start);
                 var sequence = new SpecSequence(start.Start);
                 _open.Push(start);
                 while (!_parser.TryConsume<SequenceEnd>(out var end))
@@ -166,6 +171,7 @@ internal sealed class SpecDocument
             case MappingStart start:
             {
                 RefuseTag(start);
+                RefuseDepth(start);
                 var mapping = new SpecMapping(start.Start);
                 _open.Push(start);
                 while (!_parser.TryConsume<MappingEnd>(out var end))
@@ -205,6 +211,14 @@ internal sealed class SpecDocument
         if (!node.Tag.IsEmpty && !node.Tag.IsNonSpecific)
         {
             throw Error(node.Start, "YAML tags such as '" + node.Tag.Value + "' are not supported in a spec; each key's type is fixed (remove the tag)");
+        }
+    }
+
+    private void RefuseDepth(ParsingEvent start)
+    {
+        if (_open.Count >= MaxDepth)
+        {
+            throw Error(start.Start, "the YAML is nested more than " + MaxDepth + " levels deep");
         }
     }
 

@@ -226,10 +226,11 @@ public sealed partial class NewKvmGuestCommand
         };
         if (CloudInitUser is not null || SshPublicKey is not null || Password is not null || UserData is not null || NetworkConfig is not null)
         {
-            if (UserData is not null && (CloudInitUser is not null || Password is not null))
+            if (UserData is not null && (CloudInitUser is not null || Password is not null || SshPublicKey is not null))
             {
                 ThrowTerminatingError(new KvmException("ConflictingCloudInit", ErrorCategory.InvalidArgument,
-                    "-UserData is used as is; it cannot be combined with -CloudInitUser or -Password.", "Put the user into your user-data file, or drop -UserData.").ToErrorRecord(null));
+                    "-UserData is used as is; it cannot be combined with -CloudInitUser, -SshPublicKey or -Password (they would be ignored).",
+                    "Put the user and keys into your user-data file, or drop -UserData.").ToErrorRecord(null));
             }
 
             byte[]? password = ConnectRequest.SecretBytes(Password);
@@ -283,7 +284,8 @@ public sealed partial class NewKvmGuestCommand
         var files = new Dictionary<string, byte[]>(StringComparer.Ordinal)
         {
             ["user-data"] = Encoding.UTF8.GetBytes(userData),
-            ["meta-data"] = Encoding.UTF8.GetBytes($"instance-id: {request.Name}-{Guid.NewGuid():N}\nlocal-hostname: {request.Name}\n"),
+            // Quoted: a guest may be called "yes" or "null", which YAML would read as something else.
+            ["meta-data"] = Encoding.UTF8.GetBytes($"instance-id: \"{request.Name}-{Guid.NewGuid():N}\"\nlocal-hostname: \"{request.Name}\"\n"),
         };
         if (cloud.NetworkConfig is not null)
         {

@@ -102,11 +102,17 @@ internal static partial class GuestPlanner
         }
         else if (request.BaseImage is not null)
         {
+            // qemu-img, not vol-create-as --backing-vol: the base need not be a volume of a pool.
             HostPath baseImage = host.Paths[request.BaseImage];
             long size = Math.Max(request.DiskSizeBytes ?? 0, baseImage.VirtualSize);
+            string target = poolPath + "/" + disk;
             steps.Add(new PlanStep($"Create {disk}, a thin clone of {request.BaseImage}",
-                new[] { Virsh("vol-create-as", pool, disk, Bytes(size), "--format", "qcow2", "--backing-vol", request.BaseImage, "--backing-vol-format", baseImage.Format.Length > 0 ? baseImage.Format : "qcow2") },
-                new[] { Virsh("vol-delete", disk, "--pool", pool) }));
+                new[]
+                {
+                    RemoteCommand.Of("qemu-img", "create", "-q", "-f", "qcow2", "-F", baseImage.Format.Length > 0 ? baseImage.Format : "qcow2", "-b", request.BaseImage, target, Bytes(size)),
+                    Virsh("pool-refresh", pool),
+                },
+                new[] { RemoteCommand.Of("rm", "-f", "--", target), Virsh("pool-refresh", pool) }));
         }
         else if (request.DiskSizeBytes is long size)
         {

@@ -1,0 +1,158 @@
+BeforeDiscovery {
+    . "$PSScriptRoot/common.ps1"
+    $script:LabSkip = Get-LabSkipAnnounced
+}
+
+BeforeAll {
+    . "$PSScriptRoot/common.ps1"
+    Import-KvmPSUnderTest
+}
+
+Describe 'New-KvmGuest on a lab host' -Skip:([bool]$LabSkip) {
+    BeforeAll {
+        $null = Start-KvmLab -HostCount 1
+        $script:Lab = Get-KvmLab
+        $script:S = Connect-LabHost $Lab
+        $script:P = New-GuestPrefix 'new'
+        $script:Images = '/var/lib/libvirt/images'
+        Invoke-KvmLabCommand kvm1 virsh, net-start, default -IgnoreExitCode | Out-Null
+        # Fixtures on the host: a base image, a disk to import, an ISO, a bridge.
+        Invoke-KvmLabCommand kvm1 'sh', '-c', "mkdir -p /srv/kvmps && qemu-img create -f qcow2 /srv/kvmps/${P}base.qcow2 24M >/dev/null && qemu-img create -f raw /srv/kvmps/${P}import.raw 8M >/dev/null && mkdir -p /tmp/iso && echo hi > /tmp/iso/readme && genisoimage -quiet -o /srv/kvmps/${P}install.iso /tmp/iso && (ip link show ${P}br >/dev/null 2>&1 || ip link add ${P}br type bridge) && ip link set ${P}br up" | Out-Null
+        function script:Guest($Name) { Get-KvmGuest -Session $S -Name $Name -ErrorAction SilentlyContinue }
+        function script:Volumes { Invoke-KvmLabCommand kvm1 ls, $Images | Where-Object { $_ -like "$P*" } }
+        function script:New([hashtable]$Parameters) { New-KvmGuest -Session $S -MemoryBytes 64MB -WarningAction SilentlyContinue -PassThru @Parameters }
+    }
+
+    AfterAll {
+        Disconnect-KvmHost -All
+        Clear-LabGuests kvm1 $P
+        Invoke-KvmLabCommand kvm1 'sh', '-c', "rm -rf /srv/kvmps/$P*; ip link del ${P}br 2>/dev/null; true" | Out-Null
+    }
+
+    It 'creates a guest with a new blank qcow2 disk in the default pool' {
+        $g = New @{ Name = "${P}blank"; DiskSizeBytes = 32MB; ProcessorCount = 2 }
+        $g.State | Should -Be 'ShutOff'
+        $g.ProcessorCount | Should -Be 2
+        $g.MemoryBytes | Should -Be 64MB
+        $g.Disks[0].Path | Should -Be "$Images/${P}blank.qcow2"
+        $g.Disks[0].Format | Should -Be 'qcow2'
+        $g.Disks[0].CapacityBytes | Should -Be 32MB
+        (Invoke-KvmLabCommand kvm1 virsh, vol-info, --pool, default, "${P}blank.qcow2") -join "`n" | Should -Match 'Capacity:\s+32\.00 MiB'
+    }
+
+    It 'makes a thin clone: a qcow2 overlay backed by the base image' {
+        $g = New @{ Name = "${P}thin"; BaseImage = "/srv/kvmps/${P}base.qcow2" }
+        $g.Disks[0].CapacityBytes | Should -Be 24MB
+        $info = (Invoke-KvmLabCommand kvm1 qemu-img, info, -U, "$Images/${P}thin.qcow2") -join "`n"
+        $info | Should -Match "backing file: /srv/kvmps/${P}base\.qcow2"
+    }
+
+    It 'makes a full clone: a copy with no backing file, grown to -DiskSizeBytes' {
+        $g = New @{ Name = "${P}full"; BaseImage = "/srv/kvmps/${P}base.qcow2"; FullClone = $true; DiskSizeBytes = 40MB }
+        $info = (Invoke-KvmLabCommand kvm1 qemu-img, info, -U, "$Images/${P}full.qcow2") -join "`n"
+        $info | Should -Not -Match 'backing file'
+        $g.Disks[0].CapacityBytes | Should -Be 40MB
+    }
+
+    It 'boots an imported disk as it is, without copying it' {
+        $g = New @{ Name = "${P}imp"; ImportDisk = "/srv/kvmps/${P}import.raw" }
+        $g.Disks[0].Path | Should -Be "/srv/kvmps/${P}import.raw"
+        $g.Disks[0].Format | Should -Be 'raw'
+        Volumes | Should -Not -Contain "${P}imp.qcow2"
+    }
+
+    It 'attaches an ISO as a CD-ROM and boots it first, with data disks, on a network and a bridge with fixed MACs' {
+        $g = New @{ Name = "${P}iso"; DiskSizeBytes = 16MB; IsoPath = "/srv/kvmps/${P}install.iso"; DataDiskSizeBytes = 8MB, 4MB
+            Network = 'default'; Bridge = "${P}br"; MacAddress = '52:54:00:aa:00:01', '52:54:00:AA:00:02' }
+        $g.Disks.Target | Should -Be @('vda', 'vdb', 'vdc', 'sda')
+        ($g.Disks | Where-Object Device -eq 'cdrom').Path | Should -Be "/srv/kvmps/${P}install.iso"
+        $g.NetworkAdapters | ForEach-Object { "$($_.Type):$($_.Source):$($_.MacAddress)" } | Should -Be @('network:default:52:54:00:aa:00:01', "bridge:${P}br:52:54:00:aa:00:02")
+        $xml = (Invoke-KvmLabCommand kvm1 virsh, dumpxml, "${P}iso") -join "`n"
+        $xml.IndexOf("<boot dev='cdrom'/>") | Should -BeLessThan $xml.IndexOf("<boot dev='hd'/>")
+        $xml | Should -Match "<graphics type='vnc' port='-1' autoport='yes' listen='127\.0\.0\.1'>"
+        $xml | Should -Match "<console type='pty'>"
+    }
+
+    It 'builds a cloud-init seed with the user, key and a password hash, never the password' {
+        $key = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKvmpsTestKeyOnlyForTests kvmps@test'
+        $secret = ConvertTo-SecureString 'Plain-Text-Never-1' -AsPlainText -Force
+        $g = New @{ Name = "${P}ci"; DiskSizeBytes = 16MB; CloudInitUser = 'admin'; SshPublicKey = $key; Password = $secret }
+        $seed = "$Images/${P}ci-seed.iso"
+        ($g.Disks | Where-Object Device -eq 'cdrom').Path | Should -Be $seed
+        (Invoke-KvmLabCommand kvm1 isoinfo, -d, -i, $seed) -join "`n" | Should -Match 'Volume id: cidata'
+        $userData = (Invoke-KvmLabCommand kvm1 isoinfo, -i, $seed, -J, -x, /user-data) -join "`n"
+        $userData | Should -Match '^#cloud-config'
+        $userData | Should -Match 'name: admin'
+        $userData | Should -Match ([regex]::Escape($key))
+        $userData | Should -Match '\$6\$'
+        $userData | Should -Not -Match 'Plain-Text-Never-1'
+        (Invoke-KvmLabCommand kvm1 isoinfo, -i, $seed, -J, -x, /meta-data) -join "`n" | Should -Match "local-hostname: `"${P}ci`""
+        Invoke-KvmLabCommand kvm1 'sh', '-c', "ls -a $Images | grep -c kvmps-seed || true" | Should -Be '0'
+    }
+
+    It 'shows every command and the domain XML with -WhatIf, and changes nothing' {
+        $transcript = Join-Path ([IO.Path]::GetTempPath()) ("kvmps-whatif-" + [guid]::NewGuid().ToString('N') + '.txt')
+        $null = Start-Transcript -Path $transcript
+        try { New-KvmGuest -Session $S -Name "${P}whatif" -MemoryBytes 64MB -DiskSizeBytes 16MB -Network default -Start -WhatIf -WarningAction SilentlyContinue }
+        finally { $null = Stop-Transcript }
+        $text = Get-Content -Raw $transcript
+        Remove-Item $transcript
+        $text | Should -Match "vol-create-as default ${P}whatif\.qcow2 16777216 --format qcow2"
+        $text | Should -Match 'virsh -c qemu:///system define /dev/stdin'
+        $text | Should -Match "<name>${P}whatif</name>"
+        Guest "${P}whatif" | Should -BeNullOrEmpty
+        Volumes | Should -Not -Contain "${P}whatif.qcow2"
+    }
+
+    It 'refuses a name that exists and touches nothing' {
+        $before = (Guest "${P}blank").Uuid
+        New-KvmGuest -Session $S -Name "${P}blank" -MemoryBytes 64MB -DiskSizeBytes 8MB -ErrorVariable failed -ErrorAction SilentlyContinue
+        $failed[0].FullyQualifiedErrorId | Should -BeLike 'GuestExists,*'
+        (Guest "${P}blank").Uuid | Should -Be $before
+        (Invoke-KvmLabCommand kvm1 virsh, vol-info, --pool, default, "${P}blank.qcow2") -join "`n" | Should -Match 'Capacity:\s+32\.00 MiB'
+    }
+
+    It 'refuses a missing <Kind> and lists what the host has' -ForEach @(
+        @{ Kind = 'bridge'; Parameters = @{ Bridge = 'nosuch-br' }; Id = 'BridgeNotFound' }
+        @{ Kind = 'network'; Parameters = @{ Network = 'nosuch-net' }; Id = 'NetworkNotFound' }
+    ) {
+        $parameters = @{ Name = "${P}missing"; DiskSizeBytes = 8MB } + $Parameters
+        New-KvmGuest -Session $S -MemoryBytes 64MB @parameters -ErrorVariable failed -ErrorAction SilentlyContinue
+        $failed[0].FullyQualifiedErrorId | Should -BeLike "$Id,*"
+        $failed[0].Exception.Message | Should -Match 'It has: '
+        Guest "${P}missing" | Should -BeNullOrEmpty
+        Volumes | Should -Not -Contain "${P}missing.qcow2"
+    }
+
+    It 'refuses UEFI on a host without UEFI firmware, before anything runs' {
+        New-KvmGuest -Session $S -Name "${P}uefi" -MemoryBytes 64MB -DiskSizeBytes 8MB -Firmware Uefi -ErrorVariable failed -ErrorAction SilentlyContinue
+        $failed[0].FullyQualifiedErrorId | Should -BeLike 'UefiNotAvailable,*'
+        $failed[0].ErrorDetails.RecommendedAction | Should -Match 'ovmf'
+    }
+
+    It 'refuses hostile names before anything runs: <Name>' -ForEach @(
+        @{ Name = "x'; touch /tmp/pwned #" }, @{ Name = 'x$(id)' }, @{ Name = "x`nid" }, @{ Name = 'gäst' }, @{ Name = '-rf' }, @{ Name = '../etc' }
+    ) {
+        New-KvmGuest -Session $S -Name $Name -MemoryBytes 64MB -DiskSizeBytes 8MB -ErrorVariable failed -ErrorAction SilentlyContinue
+        $failed[0].FullyQualifiedErrorId | Should -BeLike 'InvalidArgument,*'
+        Invoke-KvmLabCommand kvm1 'sh', '-c', 'ls /tmp/pwned* 2>/dev/null | wc -l' | Should -Be '0'
+    }
+
+    It 'removes what it made when a later step fails (the guest cannot start), and nothing else' {
+        $before = @(Invoke-KvmLabCommand kvm1 virsh, list, --all, --name | Where-Object { $_ })
+        # A kernel the guest cannot boot: define works, start fails.
+        New-KvmGuest -Session $S -Name "${P}fail" -MemoryBytes 64MB -DiskSizeBytes 8MB -KernelPath /etc/hostname -Start -WarningAction SilentlyContinue -ErrorVariable failed -ErrorAction SilentlyContinue
+        $failed[0].FullyQualifiedErrorId | Should -BeLike 'GuestCreationFailed,*'
+        $failed[0].Exception.Message | Should -Match "failed at 'Start it'"
+        $failed[0].Exception.Message | Should -Match 'Everything this call had made was removed'
+        Guest "${P}fail" | Should -BeNullOrEmpty
+        Volumes | Should -Not -Contain "${P}fail.qcow2"
+        @(Invoke-KvmLabCommand kvm1 virsh, list, --all, --name | Where-Object { $_ }) | Should -Be $before
+    }
+
+    It 'starts the guest and waits until it runs' {
+        $g = New @{ Name = "${P}run"; DiskSizeBytes = 8MB; Wait = $true; Autostart = $true }
+        $g.State | Should -Be 'Running'
+        $g.Autostart | Should -BeTrue
+    }
+}
