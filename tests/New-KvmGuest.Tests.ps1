@@ -150,6 +150,42 @@ Describe 'New-KvmGuest on a lab host' -Skip:([bool]$LabSkip) {
         @(Invoke-KvmLabCommand kvm1 virsh, list, --all, --name | Where-Object { $_ }) | Should -Be $before
     }
 
+    It 'creates several guests from a YAML spec, in parallel' {
+        $spec = Join-Path ([IO.Path]::GetTempPath()) ("kvmps-spec-" + [guid]::NewGuid().ToString('N') + '.yaml')
+        @"
+defaults:
+  memoryBytes: 64MB
+  diskSizeBytes: 8MB
+  network: default
+guests:
+  - name: ${P}spec1
+    processorCount: 2
+  - name: ${P}spec2
+    dataDiskSizeBytes: [4MB]
+    cloudInit:
+      user: ops
+      sshPublicKey: ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKvmpsTestKeyOnlyForTests ops@test
+"@ | Set-Content -Path $spec
+        try {
+            $made = New-KvmGuest -Session $S -Spec $spec -PassThru -WarningAction SilentlyContinue
+        }
+        finally { Remove-Item $spec }
+        ($made.Name | Sort-Object) | Should -Be @("${P}spec1", "${P}spec2")
+        ($made | Where-Object Name -eq "${P}spec1").ProcessorCount | Should -Be 2
+        ($made | Where-Object Name -eq "${P}spec2").Disks.Target | Should -Be @('vda', 'vdb', 'sda')
+    }
+
+    It 'refuses a broken spec with the line and column, and creates nothing' {
+        $spec = Join-Path ([IO.Path]::GetTempPath()) ("kvmps-spec-" + [guid]::NewGuid().ToString('N') + '.yaml')
+        "guests:`n  - name: ${P}bad`n    memroyBytes: 64MB`n" | Set-Content -Path $spec
+        try {
+            { New-KvmGuest -Session $S -Spec $spec -ErrorAction Stop } | Should -Throw -ErrorId 'GuestSpecInvalid,KvmPS.Commands.NewKvmGuestCommand'
+            try { New-KvmGuest -Session $S -Spec $spec -ErrorAction Stop } catch { $_.Exception.Message | Should -BeLike "*:3:5: unknown key 'memroyBytes'; did you mean 'memoryBytes'?*" }
+        }
+        finally { Remove-Item $spec }
+        Guest "${P}bad" | Should -BeNullOrEmpty
+    }
+
     It 'starts the guest and waits until it runs' {
         $g = New @{ Name = "${P}run"; DiskSizeBytes = 8MB; Wait = $true; Autostart = $true }
         $g.State | Should -Be 'Running'
