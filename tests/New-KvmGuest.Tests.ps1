@@ -61,14 +61,17 @@ Describe 'New-KvmGuest on a lab host' -Skip:([bool]$LabSkip) {
         Volumes | Should -Not -Contain "${P}imp.qcow2"
     }
 
-    It 'attaches an ISO as a CD-ROM and boots it first, with data disks, on a network and a bridge with fixed MACs' {
+    It 'attaches an ISO as a CD-ROM booted after the new disk, with data disks, on a network and a bridge with fixed MACs' {
         $g = New @{ Name = "${P}iso"; DiskSizeBytes = 16MB; IsoPath = "/srv/kvmps/${P}install.iso"; DataDiskSizeBytes = 8MB, 4MB
             Network = 'default'; Bridge = "${P}br"; MacAddress = '52:54:00:aa:00:01', '52:54:00:AA:00:02' }
         $g.Disks.Target | Should -Be @('vda', 'vdb', 'vdc', 'sda')
         ($g.Disks | Where-Object Device -eq 'cdrom').Path | Should -Be "/srv/kvmps/${P}install.iso"
         $g.NetworkAdapters | ForEach-Object { "$($_.Type):$($_.Source):$($_.MacAddress)" } | Should -Be @('network:default:52:54:00:aa:00:01', "bridge:${P}br:52:54:00:aa:00:02")
         $xml = (Invoke-KvmLabCommand kvm1 virsh, dumpxml, "${P}iso") -join "`n"
-        $xml.IndexOf("<boot dev='cdrom'/>") | Should -BeLessThan $xml.IndexOf("<boot dev='hd'/>")
+        # The blank disk falls through to the installer; once installed, the guest boots its disk.
+        $xml.IndexOf("<boot dev='hd'/>") | Should -BeGreaterThan 0
+        $xml.IndexOf("<boot dev='hd'/>") | Should -BeLessThan $xml.IndexOf("<boot dev='cdrom'/>")
+        @([regex]::Matches($xml, "model='pcie-root-port'")).Count | Should -BeGreaterOrEqual 14
         $xml | Should -Match "<graphics type='vnc' port='-1' autoport='yes' listen='127\.0\.0\.1'>"
         $xml | Should -Match "<console type='pty'>"
     }

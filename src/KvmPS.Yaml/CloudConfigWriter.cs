@@ -86,7 +86,7 @@ internal static class CloudConfigWriter
     /// <summary>Double-quotes every string that is not a safe plain scalar in both YAML 1.1 and 1.2.</summary>
     private sealed class QuotingEventEmitter : ChainedEventEmitter
     {
-        private static readonly Regex SafePlain = new("^[A-Za-z/][A-Za-z0-9_./-]*$", RegexOptions.CultureInvariant);
+        private static readonly Regex SafePlain = new("^[A-Za-z/][A-Za-z0-9_./-]*\\z", RegexOptions.CultureInvariant);
 
         private static readonly HashSet<string> Keywords = new(StringComparer.OrdinalIgnoreCase)
         {

@@ -38,17 +38,17 @@ internal sealed class SpecReader
     private static readonly string[] GeneratedCloudInitKeys = { "user", "sshPublicKey", "password", "passwordHash" };
 
     private static readonly Regex MacPattern = new(
-        "^[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){5}$", RegexOptions.CultureInvariant);
+        "^[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){5}\\z", RegexOptions.CultureInvariant);
 
     private static readonly Regex UserPattern = new(
-        @"^[A-Za-z0-9_.][A-Za-z0-9_.-]{0,31}\$?$", RegexOptions.CultureInvariant);
+        @"^[A-Za-z0-9_.][A-Za-z0-9_.-]{0,31}\$?\z", RegexOptions.CultureInvariant);
 
     private static readonly Regex Sha512HashPattern = new(
-        @"^\$6\$(rounds=[0-9]+\$)?[a-zA-Z0-9./]{0,16}\$[a-zA-Z0-9./]{86}$", RegexOptions.CultureInvariant);
+        @"^\$6\$(rounds=[0-9]+\$)?[a-zA-Z0-9./]{0,16}\$[a-zA-Z0-9./]{86}\z", RegexOptions.CultureInvariant);
 
     // $id$[params$]salt$hash, as crypt(3) writes them (SHA-crypt, yescrypt, bcrypt, MD5...).
     private static readonly Regex AnyCryptHashPattern = new(
-        @"^\$(1|5|6|y|gy|7|2[abxy]|md5|sha1)\$[^\s]*\$[./0-9A-Za-z]{22,}$", RegexOptions.CultureInvariant);
+        @"^\$(1|5|6|y|gy|7|2[abxy]|md5|sha1)\$[^\s]*\$[./0-9A-Za-z]{22,}\z", RegexOptions.CultureInvariant);
 
     private readonly string _source;
     private readonly string _baseDirectory;

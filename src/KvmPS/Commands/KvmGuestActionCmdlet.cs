@@ -144,12 +144,18 @@ public abstract class KvmGuestActionCmdlet : KvmGuestCmdlet
 
     private void Apply(KvmSession session, List<(KvmGuest Guest, GuestAction Action)> work, WorkContext context)
     {
+        // Each guest is a group: when one of its commands fails, its later commands are skipped
+        // (e.g. no disk deletion after a failed undefine), and the other guests go on.
         var commands = new List<RemoteCommand>();
         var owner = new List<KvmGuest?>();
+        var groups = new List<int>();
+        int group = 0;
         foreach ((KvmGuest guest, GuestAction action) in work)
         {
+            group++;
             commands.AddRange(action.Commands);
             owner.AddRange(action.Commands.Select(_ => (KvmGuest?)guest));
+            groups.AddRange(Enumerable.Repeat(group, action.Commands.Count));
         }
 
         List<KvmGuest> acted = work.Select(w => w.Guest).ToList();
@@ -158,15 +164,18 @@ public abstract class KvmGuestActionCmdlet : KvmGuestCmdlet
         {
             commands.Add(after);
             owner.Add(null);
+            groups.Add(0);
         }
 
         if (PassThru.IsPresent)
         {
             commands.Add(GuestScripts.Inventory(acted.Select(g => g.Uuid)));
             owner.Add(null);
+            groups.Add(0);
         }
 
-        BatchResult result = session.Connection!.Shell.Run(commands, new RunOptions { Timeout = BatchTimeout }, context.Cancel, context.VerboseFor(session.ComputerName));
+        var options = new RunOptions { Timeout = BatchTimeout, Groups = groups };
+        BatchResult result = session.Connection!.Shell.Run(commands, options, context.Cancel, context.VerboseFor(session.ComputerName));
         var failed = new HashSet<Guid>();
         for (int i = 0; i < commands.Count; i++)
         {
@@ -193,8 +202,11 @@ public abstract class KvmGuestActionCmdlet : KvmGuestCmdlet
             CommandResult inventory = result[commands.Count - 1];
             if (inventory.Succeeded)
             {
-                context.OutputAll(GuestInventoryParser.Parse(session.ComputerName, inventory.StdoutText, session)
-                    .Where(g => !failed.Contains(g.Uuid)).OrderBy(g => g.Name, StringComparer.OrdinalIgnoreCase));
+                // A guest the action removed is no longer listed: it is returned as it was.
+                List<KvmGuest> now = GuestInventoryParser.Parse(session.ComputerName, inventory.StdoutText, session);
+                context.OutputAll(acted.Where(g => !failed.Contains(g.Uuid))
+                    .Select(g => now.FirstOrDefault(n => n.Uuid == g.Uuid) ?? g)
+                    .OrderBy(g => g.Name, StringComparer.OrdinalIgnoreCase));
             }
         }
     }

@@ -71,18 +71,18 @@ public sealed partial class NewKvmGuestCommand
     {
         Action<string> log = context.VerboseFor(session.ComputerName);
         var paths = new List<string>();
-        var volumes = new List<string>();
+        var volumes = new List<(string, string)>();
         foreach (GuestRequest request in requests)
         {
-            (List<string> p, List<string> v) = GuestPlanner.Lookups(request);
+            (List<string> p, List<(string, string)> v) = GuestPlanner.Lookups(request);
             paths.AddRange(p.Where(path => path.StartsWith("/", StringComparison.Ordinal)));
             volumes.AddRange(v);
         }
 
-        string pool = requests.Select(r => r.StoragePool).FirstOrDefault(p => p is not null) ?? "default";
-        string? variant = requests.Select(r => r.OSVariant).FirstOrDefault(v => v is not null);
+        IEnumerable<string> pools = requests.Select(GuestPlanner.PoolOf);
+        IEnumerable<string> variants = requests.Where(r => r.OSVariant is not null).Select(r => r.OSVariant!);
         BatchResult result = session.Connection!.Shell.Run(
-            new[] { GuestScripts.Inventory(), HostGuestContext.Command(pool, paths, volumes, variant) },
+            new[] { GuestScripts.Inventory(), HostGuestContext.Command(pools, paths, volumes, variants) },
             GuestScripts.InventoryOptions, context.Cancel, log);
         if (!result.Succeeded)
         {
@@ -100,6 +100,11 @@ public sealed partial class NewKvmGuestCommand
             try
             {
                 plans.Add((request, GuestPlanner.Plan(request, facts, host, existing, session.ComputerName, SeedFiles(request), TimeSpan.FromSeconds(Timeout))));
+            }
+            catch (KvmException e) when (request.Origin != "parameters")
+            {
+                // From a spec: say which guest, and where it is in the file.
+                context.Error(new KvmException(e.ErrorId, e.Category, $"{request.Name} ({request.Origin}): {e.Message}", e.RecommendedAction, e), request.Name);
             }
             catch (Exception e) when (e is KvmException || e is ArgumentException)
             {
@@ -239,8 +244,8 @@ public sealed partial class NewKvmGuestCommand
                 User = CloudInitUser,
                 SshPublicKeys = SshPublicKey?.ToList() ?? new List<string>(),
                 PasswordHash = password is null ? null : PasswordHash.Sha512Crypt(password),
-                UserData = UserData is null ? null : File.ReadAllText(GetUnresolvedProviderPathFromPSPath(UserData)),
-                NetworkConfig = NetworkConfig is null ? null : File.ReadAllText(GetUnresolvedProviderPathFromPSPath(NetworkConfig)),
+                UserData = UserData is null ? null : ReadLocalFile(UserData, "UserData"),
+                NetworkConfig = NetworkConfig is null ? null : ReadLocalFile(NetworkConfig, "NetworkConfig"),
             };
             if (password is not null)
             {
@@ -249,6 +254,21 @@ public sealed partial class NewKvmGuestCommand
         }
 
         return request;
+    }
+
+    private string ReadLocalFile(string path, string parameter)
+    {
+        string full = GetUnresolvedProviderPathFromPSPath(path);
+        try
+        {
+            return File.ReadAllText(full);
+        }
+        catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
+        {
+            ThrowTerminatingError(new KvmException("FileUnreadable", ErrorCategory.ReadError, $"-{parameter}: cannot read {full}: {e.Message}",
+                "Give a file on this machine (it is uploaded into the guest's cloud-init seed).", e).ToErrorRecord(full));
+            throw;
+        }
     }
 
     private List<GuestRequest> ReadSpec()

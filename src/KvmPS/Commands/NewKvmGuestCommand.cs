@@ -29,7 +29,8 @@ public sealed partial class NewKvmGuestCommand : KvmCmdlet
     public string Spec { get; set; } = "";
 
     /// <summary>Hosts by name; localhost (the default) means this machine.</summary>
-    [Parameter(ValueFromPipelineByPropertyName = true)]
+    /// <remarks>Not bound by property name: a piped session would bind its ComputerName here as well.</remarks>
+    [Parameter]
     [Alias("CN", "HostName")]
     [ValidateNotNullOrEmpty]
     public string[]? ComputerName { get; set; }
@@ -41,6 +42,7 @@ public sealed partial class NewKvmGuestCommand : KvmCmdlet
 
     /// <summary>Memory, e.g. 2GB (default 1GB).</summary>
     [Parameter(ParameterSetName = "Name")]
+    [ValidateRange(16777216, long.MaxValue)]
     public long MemoryBytes { get; set; } = GuestPlanner.DefaultMemory;
 
     /// <summary>Virtual CPUs (default 1).</summary>
@@ -56,6 +58,7 @@ public sealed partial class NewKvmGuestCommand : KvmCmdlet
 
     /// <summary>A new empty qcow2 disk of this size, e.g. 20GB (with -BaseImage: at least this size).</summary>
     [Parameter(ParameterSetName = "Name")]
+    [ValidateRange(1048576, long.MaxValue)]
     public long DiskSizeBytes { get; set; }
 
     /// <summary>A host image to thin-clone (a qcow2 overlay backed by it).</summary>
@@ -79,6 +82,7 @@ public sealed partial class NewKvmGuestCommand : KvmCmdlet
 
     /// <summary>Extra empty data disks, e.g. 50GB, 100GB.</summary>
     [Parameter(ParameterSetName = "Name")]
+    [ValidateRange(1048576, long.MaxValue)]
     public long[]? DataDiskSizeBytes { get; set; }
 
     /// <summary>The libvirt storage pool for new disks (default: default, created when missing).</summary>

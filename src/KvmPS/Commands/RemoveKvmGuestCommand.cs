@@ -47,20 +47,22 @@ public sealed class RemoveKvmGuestCommand : KvmGuestActionCmdlet
             commands.Add(Virsh("destroy", guest));
         }
 
-        commands.Add(Virsh("undefine", guest, guest.Firmware == "Uefi" ? "--nvram" : "--managed-save", "--snapshots-metadata"));
+        commands.Add(Virsh("undefine", guest, "--managed-save", "--snapshots-metadata", "--nvram"));
         foreach (string disk in disks)
         {
             // Through libvirt when the file is a pool volume (its pool stays in step), else directly.
-            commands.Add(RemoteCommand.Of("sh", "-c", "virsh -c qemu:///system vol-delete \"$1\" >/dev/null 2>&1 || rm -f -- \"$1\"", "sh", disk));
+            commands.Add(RemoteCommand.Of("sh", "-c", "virsh -c qemu:///system vol-delete \"$1\" >/dev/null 2>&1 || { [ -f \"$1\" ] && rm -f -- \"$1\"; } || [ ! -e \"$1\" ]", "sh", disk));
         }
 
         return GuestAction.Run(commands.ToArray());
     }
 
-    // Its disks, and of its CD-ROMs only the cloud-init seed New-KvmGuest made: installation ISOs are shared.
+    // Its disk image files (never a block device), and of its CD-ROMs only the cloud-init seed
+    // New-KvmGuest made: installation ISOs are shared.
     private static List<string> DisksToDelete(KvmGuest guest)
         => guest.Disks
-            .Where(d => d.Path.Length > 0 && (d.Device == "disk" || System.IO.Path.GetFileName(d.Path) == GuestPlanner.SeedFile(guest.Name)))
+            .Where(d => d.Path.Length > 0 && d.SourceType == "file"
+                && (d.Device == "disk" || System.IO.Path.GetFileName(d.Path) == GuestPlanner.SeedFile(guest.Name)))
             .Select(d => d.Path)
             .Distinct(StringComparer.Ordinal)
             .ToList();

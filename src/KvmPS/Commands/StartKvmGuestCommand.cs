@@ -14,6 +14,8 @@ public sealed class StartKvmGuestCommand : KvmGuestActionCmdlet
         KvmGuestState.Running or KvmGuestState.Blocked => GuestAction.Nothing("already running"),
         KvmGuestState.Paused => GuestAction.Run(Virsh("resume", guest)),
         KvmGuestState.Suspended => GuestAction.Run(Virsh("dompmwakeup", guest)),
+        KvmGuestState.ShuttingDown => GuestAction.Refuse("GuestShuttingDown", $"'{guest.Name}' is shutting down.",
+            "Wait until it is off (Wait-KvmGuest -State ShutOff), then start it."),
         _ => GuestAction.Run(Virsh("start", guest)),
     };
 }

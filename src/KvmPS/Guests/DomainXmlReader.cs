@@ -55,6 +55,7 @@ internal static class DomainXmlReader
         return new KvmGuestDisk
         {
             Device = (string?)disk.Attribute("device") ?? "disk",
+            SourceType = (string?)disk.Attribute("type") ?? "file",
             Target = (string?)disk.Element("target")?.Attribute("dev") ?? "",
             Bus = (string?)disk.Element("target")?.Attribute("bus") ?? "",
             Path = path,

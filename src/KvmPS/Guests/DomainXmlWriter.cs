@@ -78,12 +78,7 @@ internal static class DomainXmlWriter
         }
         else
         {
-            if (design.Disks.Any(d => d.Device == "cdrom"))
-            {
-                os.Add(new XElement("boot", new XAttribute("dev", "cdrom")));
-            }
-
-            os.Add(new XElement("boot", new XAttribute("dev", "hd")));
+            os.Add(design.BootDevices.Select(dev => new XElement("boot", new XAttribute("dev", dev))));
         }
 
         return os;
@@ -110,6 +105,19 @@ internal static class DomainXmlWriter
     private static XElement Devices(GuestDesign design)
     {
         var devices = new XElement("devices");
+
+        // libvirt puts the devices it places on these first and adds more root ports when they run
+        // out, so like virt-install's 14 this leaves room for hot-plug (virsh attach-interface).
+        if (design.Machine.Contains("q35"))
+        {
+            // Unindexed controllers get indexes in order: the root complex must come first (index 0).
+            devices.Add(new XElement("controller", new XAttribute("type", "pci"), new XAttribute("model", "pcie-root")));
+            for (int i = 0; i < design.SpareRootPorts; i++)
+            {
+                devices.Add(new XElement("controller", new XAttribute("type", "pci"), new XAttribute("model", "pcie-root-port")));
+            }
+        }
+
         foreach (DiskDesign disk in design.Disks)
         {
             var element = new XElement("disk", new XAttribute("type", "file"), new XAttribute("device", disk.Device),
@@ -154,6 +162,12 @@ internal static class DomainXmlWriter
                     new XAttribute("listen", design.GraphicsListen),
                     new XElement("listen", new XAttribute("type", "address"), new XAttribute("address", design.GraphicsListen))),
                 new XElement("video", new XElement("model", new XAttribute("type", "virtio"))));
+            if (design.Graphics == "spice")
+            {
+                // The SPICE agent's channel: clipboard sharing and display resizing.
+                devices.Add(new XElement("channel", new XAttribute("type", "spicevmc"),
+                    new XElement("target", new XAttribute("type", "virtio"), new XAttribute("name", "com.redhat.spice.0"))));
+            }
         }
 
         if (design.Tpm)

@@ -69,6 +69,17 @@ internal sealed class GuestDesign
 
     public string GraphicsListen { get; set; } = "127.0.0.1";
 
+    /// <summary>
+    /// The firmware's boot order ("hd", "cdrom"; not used with direct kernel boot). An installation
+    /// ISO goes after a new disk: the blank disk falls through to the installer, and once installed
+    /// the guest boots its disk rather than the installer again, without the second definition
+    /// virt-install makes. Before a disk that already has an OS (imported, cloned): a rescue ISO.
+    /// </summary>
+    public List<string> BootDevices { get; } = new() { "hd" };
+
+    /// <summary>Free PCIe root ports for hot-plugged NICs and disks (q35 has no other place for them).</summary>
+    public int SpareRootPorts { get; set; } = 14;
+
     public string? Kernel { get; set; }
 
     public string? Initrd { get; set; }

@@ -45,7 +45,9 @@ internal static class GuestInventoryParser
 
     /// <summary>
     /// Per guest, its sections. Inside the XML a line starting with "@@" (a description, say) is
-    /// content, not a header: the XML section ends only at "&lt;/domain&gt;".
+    /// content, not a header: the XML section ends only at "&lt;/domain&gt;". It starts only at
+    /// "&lt;domain": a guest undefined meanwhile has an empty dumpxml, and its "@@xml" must not
+    /// swallow the next guest.
     /// </summary>
     internal static IEnumerable<(string Uuid, Dictionary<string, List<string>> Sections)> Split(string output)
     {
@@ -53,12 +55,21 @@ internal static class GuestInventoryParser
         Dictionary<string, List<string>>? sections = null;
         List<string>? current = null;
         bool inXml = false;
+        bool xmlSection = false;
         foreach (string line in output.Replace("\r\n", "\n").Split('\n'))
         {
             if (inXml)
             {
                 current!.Add(line);
                 inXml = line.Trim() != "</domain>";
+                continue;
+            }
+
+            if (xmlSection && line.TrimStart().StartsWith("<domain", StringComparison.Ordinal))
+            {
+                current!.Add(line);
+                inXml = line.Trim() != "</domain>";
+                xmlSection = false;
                 continue;
             }
 
@@ -70,6 +81,7 @@ internal static class GuestInventoryParser
                 }
 
                 uuid = line == "@@end" ? null : line.Substring(8).Trim();
+                xmlSection = false;
                 sections = new Dictionary<string, List<string>>(StringComparer.Ordinal);
                 current = null;
             }
@@ -77,7 +89,7 @@ internal static class GuestInventoryParser
             {
                 current = new List<string>();
                 sections[line.Substring(2)] = current;
-                inXml = line == "@@xml";
+                xmlSection = line == "@@xml";
             }
             else
             {
@@ -159,10 +171,12 @@ internal static class GuestInventoryParser
         }
     }
 
-    // domifaddr: " vnet0      52:54:00:2b:0d:c4    ipv4         192.168.122.45/24"
+    // domifaddr: " vnet0      52:54:00:2b:0d:c4    ipv4         192.168.122.45/24"; an adapter's
+    // second and later addresses follow as " -          -                    ipv6         fe80::1/64".
     private static void ReadAddresses(IEnumerable<string> lines, KvmGuest guest)
     {
         var byMac = new Dictionary<string, List<string>>(StringComparer.OrdinalIgnoreCase);
+        string? mac = null;
         foreach (string line in lines)
         {
             string[] words = line.Split(new[] { ' ', '\t' }, StringSplitOptions.RemoveEmptyEntries);
@@ -171,10 +185,16 @@ internal static class GuestInventoryParser
                 continue;
             }
 
-            string address = words[3].Split('/')[0];
-            if (!byMac.TryGetValue(words[1], out List<string>? list))
+            mac = words[1] == "-" ? mac : words[1];
+            if (mac is null)
             {
-                byMac[words[1]] = list = new List<string>();
+                continue;
+            }
+
+            string address = words[3].Split('/')[0];
+            if (!byMac.TryGetValue(mac, out List<string>? list))
+            {
+                byMac[mac] = list = new List<string>();
             }
 
             if (!list.Contains(address))

@@ -10,7 +10,7 @@ namespace KvmPS.Guests;
 /// </summary>
 internal static class GuestNames
 {
-    private static readonly Regex Valid = new("^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$", RegexOptions.CultureInvariant);
+    private static readonly Regex Valid = new("^[A-Za-z0-9][A-Za-z0-9._-]{0,63}\\z", RegexOptions.CultureInvariant);
 
     public static void Validate(string name)
     {
@@ -25,7 +25,7 @@ internal static class GuestNames
     /// <summary>A MAC address as libvirt writes it (lower case, colons), or an ArgumentException.</summary>
     public static string MacAddress(string mac)
     {
-        if (mac is null || !Regex.IsMatch(mac, "^([0-9A-Fa-f]{2}[:-]){5}[0-9A-Fa-f]{2}$", RegexOptions.CultureInvariant))
+        if (mac is null || !Regex.IsMatch(mac, "^([0-9A-Fa-f]{2}[:-]){5}[0-9A-Fa-f]{2}\\z", RegexOptions.CultureInvariant))
         {
             throw new ArgumentException($"'{mac}' is not a MAC address (like 52:54:00:12:34:56).");
         }

@@ -13,7 +13,8 @@ internal static partial class GuestPlanner
     {
         string name = request.Name;
         GuestNames.Validate(name);
-        KvmGuest? clash = existing.FirstOrDefault(g => string.Equals(g.Name, name, StringComparison.Ordinal));
+        // Case-insensitive: -Name selects guests ignoring case, so web1 and WEB1 would be one target.
+        KvmGuest? clash = existing.FirstOrDefault(g => string.Equals(g.Name, name, StringComparison.OrdinalIgnoreCase));
         if (clash is not null)
         {
             throw Refuse("GuestExists", ErrorCategory.ResourceExists, $"A guest named '{name}' already exists on {computerName} ({clash.State}).",
@@ -42,9 +43,14 @@ internal static partial class GuestPlanner
             throw Refuse("InitrdWithoutKernel", ErrorCategory.InvalidArgument, "-InitrdPath and -KernelArguments go with -KernelPath (direct kernel boot).", "Add -KernelPath, or remove them.");
         }
 
-        foreach (string path in new[] { request.BaseImage, request.ImportDisk, request.IsoPath, request.KernelPath, request.InitrdPath }.Where(p => p is not null).Select(p => p!))
+        var hostPaths = new[]
         {
-            GuestNames.ValidateHostPath(path, "path");
+            ("BaseImage", request.BaseImage), ("ImportDisk", request.ImportDisk), ("IsoPath", request.IsoPath),
+            ("KernelPath", request.KernelPath), ("InitrdPath", request.InitrdPath),
+        };
+        foreach ((string parameter, string path) in hostPaths.Where(p => p.Item2 is not null).Select(p => (p.Item1, p.Item2!)))
+        {
+            GuestNames.ValidateHostPath(path, parameter);
             if (!host.Paths.TryGetValue(path, out HostPath? found) || !found.Exists)
             {
                 throw Refuse("PathNotFound", ErrorCategory.ObjectNotFound, $"{path} does not exist on {computerName}.",
@@ -52,23 +58,39 @@ internal static partial class GuestPlanner
             }
         }
 
-        if (request.BaseImage is not null && host.Paths[request.BaseImage].VirtualSize < 0)
+        // An image qemu-img cannot read would be attached as raw: a qcow2 one would then be destroyed
+        // by the guest's first writes.
+        foreach ((string parameter, string? image) in new[] { ("BaseImage", request.BaseImage), ("ImportDisk", request.ImportDisk) })
         {
-            throw Refuse("NotADiskImage", ErrorCategory.InvalidData, $"qemu-img cannot read {request.BaseImage} on {computerName} as a disk image.",
-                "Give a qcow2 or raw disk image as -BaseImage.");
+            if (image is not null && (host.Paths[image].VirtualSize < 0 || host.Paths[image].Format.Length == 0))
+            {
+                throw Refuse("NotADiskImage", ErrorCategory.InvalidData, $"qemu-img cannot read {image} on {computerName} as a disk image.",
+                    $"Give a qcow2 or raw disk image as -{parameter}; check that qemu-img is installed on the host (qemu-img info {image}).");
+            }
+        }
+
+        if (request.BaseImage is not null && request.DiskSizeBytes is long wanted && wanted < host.Paths[request.BaseImage].VirtualSize)
+        {
+            warnings.Add($"-DiskSizeBytes {wanted} is smaller than the base image ({host.Paths[request.BaseImage].VirtualSize} bytes): the disk gets the base image's size (a disk cannot be smaller than its contents).");
         }
 
         ValidateCapacity(request, facts, computerName);
         ValidateVolumes(request, host, computerName);
         ValidateNetworks(request, host, computerName);
         ValidateFirmware(request, host, computerName);
-        if (request.CpuMode == "host-passthrough" && facts.Info.VirtualizationFlag.Length == 0)
+        if (request.CpuMode == "host-passthrough" && Acceleration(facts, computerName).Status != KvmCheckStatus.Pass)
         {
-            throw Refuse("CpuModeNeedsKvm", ErrorCategory.InvalidArgument, "-CpuMode host-passthrough needs KVM acceleration, which this host cannot give (QEMU refuses it under TCG).",
+            throw Refuse("CpuModeNeedsKvm", ErrorCategory.InvalidArgument, $"-CpuMode host-passthrough needs KVM acceleration, which {computerName} cannot give (QEMU refuses it under TCG): {Acceleration(facts, computerName).Detail}",
                 "Use -CpuMode host-model (the default) or maximum.");
         }
 
-        if (request.OSVariant is not null && host.OsInfoId.Length == 0)
+        if (request.CloudInit is not null && !new[] { "genisoimage", "mkisofs", "xorriso", "cloud-localds" }.Any(host.Tools.Contains))
+        {
+            throw Refuse("SeedToolMissing", ErrorCategory.NotInstalled, $"{computerName} has none of genisoimage, mkisofs, xorriso or cloud-localds to build the cloud-init seed.",
+                "Install one on the host (dnf install xorriso / apt-get install genisoimage), or create the guest without cloud-init.");
+        }
+
+        if (request.OSVariant is not null && host.OsInfoId(request.OSVariant).Length == 0)
         {
             if (host.Tools.Contains("osinfo-query"))
             {
@@ -105,7 +127,7 @@ internal static partial class GuestPlanner
 
     private static void ValidateVolumes(GuestRequest request, HostGuestContext host, string computerName)
     {
-        if (request.StoragePool is not null && request.StoragePool != "default" && host.PoolPath.Length == 0)
+        if (request.StoragePool is not null && request.StoragePool != "default" && host.PoolPath(request.StoragePool).Length == 0)
         {
             throw Refuse("PoolNotFound", ErrorCategory.ObjectNotFound, $"There is no storage pool '{request.StoragePool}' on {computerName}.",
                 "Use an existing pool (virsh pool-list --all) or the default one (leave -StoragePool out; it is created when missing).");
@@ -123,7 +145,7 @@ internal static partial class GuestPlanner
             files.Add(SeedFile(request.Name));
         }
 
-        string? taken = files.FirstOrDefault(host.ExistingVolumes.Contains);
+        string? taken = files.FirstOrDefault(f => host.VolumeExists(PoolOf(request), f));
         if (taken is not null)
         {
             throw Refuse("VolumeExists", ErrorCategory.ResourceExists, $"{taken} already exists in the storage pool on {computerName}; KvmPS never overwrites a disk.",
@@ -141,7 +163,7 @@ internal static partial class GuestPlanner
                     $"There is no libvirt network '{network}' on {computerName}. It has: {List(host.Networks)}.", "Use one of those, or -Bridge for a Linux bridge.");
             }
 
-            if (request.Start && !host.ActiveNetworks.Contains(network))
+            if ((request.Start || request.Wait || request.WaitForIPAddress) && !host.ActiveNetworks.Contains(network))
             {
                 throw Refuse("NetworkNotActive", ErrorCategory.InvalidOperation, $"The network '{network}' on {computerName} is not active, so the guest could not start.",
                     $"Start it first: virsh net-start {network} (and virsh net-autostart {network}), or Install-KvmHost for 'default'.");
@@ -153,7 +175,8 @@ internal static partial class GuestPlanner
             if (!host.Bridges.Contains(bridge))
             {
                 throw Refuse("BridgeNotFound", ErrorCategory.ObjectNotFound,
-                    $"There is no bridge '{bridge}' on {computerName}. It has: {List(host.Bridges)}.", "Create one with New-KvmBridge, or use -Network.");
+                    $"There is no bridge '{bridge}' on {computerName}. It has: {List(host.Bridges)}.",
+                    "Create the bridge on the host first (for example nmcli connection add type bridge ifname br0), or use -Network.");
             }
         }
 
@@ -185,7 +208,7 @@ internal static partial class GuestPlanner
                 "Install it on the host: dnf install edk2-ovmf (RHEL) or apt-get install ovmf (Debian), or use -Firmware Bios.");
         }
 
-        if (request.SecureBoot && !host.FirmwareDescriptors.Any(d => d.IndexOf("secboot", StringComparison.OrdinalIgnoreCase) >= 0 || d.IndexOf("secure", StringComparison.OrdinalIgnoreCase) >= 0))
+        if (request.SecureBoot && host.SecureBootFirmware.Count == 0)
         {
             throw Refuse("SecureBootNotAvailable", ErrorCategory.NotInstalled, $"{computerName} has UEFI firmware but none with Secure Boot.",
                 "Install the Secure Boot build of OVMF on the host (edk2-ovmf / ovmf), or leave -SecureBoot out.");
@@ -210,12 +233,17 @@ internal static partial class GuestPlanner
             Uefi = string.Equals(request.Firmware, "Uefi", StringComparison.OrdinalIgnoreCase),
             SecureBoot = request.SecureBoot,
             Tpm = request.Tpm,
-            OsInfoId = host.OsInfoId,
+            OsInfoId = host.OsInfoId(request.OSVariant),
             Graphics = (request.Graphics ?? "Vnc").ToLowerInvariant(),
             Kernel = request.KernelPath,
             Initrd = request.InitrdPath,
             KernelArguments = request.KernelArguments,
         };
+        if (request.IsoPath is not null)
+        {
+            design.BootDevices.Insert(request.ImportDisk is not null || request.BaseImage is not null ? 0 : 1, "cdrom");
+        }
+
         if (design.ProcessorCount > facts.Info.LogicalProcessorCount && facts.Info.LogicalProcessorCount > 0)
         {
             warnings.Add($"{design.ProcessorCount} virtual CPUs on a host with {facts.Info.LogicalProcessorCount} logical processors: the guest's CPUs will compete with each other.");
@@ -226,7 +254,7 @@ internal static partial class GuestPlanner
         if (request.ImportDisk is not null)
         {
             HostPath imported = host.Paths[request.ImportDisk];
-            design.Disks.Add(new DiskDesign { Path = request.ImportDisk, Format = imported.Format.Length > 0 ? imported.Format : "raw", Target = NextTarget() });
+            design.Disks.Add(new DiskDesign { Path = request.ImportDisk, Format = imported.Format, Target = NextTarget() });
         }
         else if (request.DiskSizeBytes is not null || request.BaseImage is not null)
         {

@@ -4,7 +4,6 @@ using System.Linq;
 using System.Text;
 using KvmPS.Facts;
 using KvmPS.Planning.Capability;
-using KvmPS.Planning.Install;
 using KvmPS.Transport;
 
 namespace KvmPS.Guests;
@@ -18,15 +17,18 @@ internal static partial class GuestPlanner
     public const long DefaultMemory = 1024L * 1024 * 1024;
     private const string Uri = "qemu:///system";
 
-    /// <summary>The host paths and volume names the prerequisites probe must look at for a request.</summary>
-    public static (List<string> Paths, List<string> Volumes) Lookups(GuestRequest request)
+    /// <summary>The host paths and pool volumes the prerequisites probe must look at for a request.</summary>
+    public static (List<string> Paths, List<(string Pool, string File)> Volumes) Lookups(GuestRequest request)
     {
         var paths = new[] { request.BaseImage, request.ImportDisk, request.IsoPath, request.KernelPath, request.InitrdPath }
             .Where(p => !string.IsNullOrEmpty(p)).Select(p => p!).ToList();
-        var volumes = new List<string> { DiskFile(request.Name), SeedFile(request.Name) };
-        volumes.AddRange(request.DataDiskSizeBytes.Select((_, i) => DataFile(request.Name, i + 1)));
+        string pool = PoolOf(request);
+        var volumes = new List<(string, string)> { (pool, DiskFile(request.Name)), (pool, SeedFile(request.Name)) };
+        volumes.AddRange(request.DataDiskSizeBytes.Select((_, i) => (pool, DataFile(request.Name, i + 1))));
         return (paths, volumes);
     }
+
+    public static string PoolOf(GuestRequest request) => request.StoragePool ?? "default";
 
     public static string DiskFile(string name) => name + ".qcow2";
 
@@ -41,15 +43,17 @@ internal static partial class GuestPlanner
     {
         var warnings = new List<string>();
         Validate(request, facts, host, existing, computerName, warnings);
-        string pool = request.StoragePool ?? "default";
-        bool createPool = host.PoolPath.Length == 0;
-        string poolPath = createPool ? "/var/lib/libvirt/images" : host.PoolPath;
+        string pool = PoolOf(request);
+        string poolPath = host.PoolPath(pool);
+        bool poolReady = poolPath.Length > 0 && host.Pools[pool].State == "running";
+        poolPath = poolPath.Length > 0 ? poolPath : "/var/lib/libvirt/images";
         GuestDesign design = Design(request, facts, host, poolPath, seedFiles is not null, warnings);
         var steps = new List<PlanStep>();
-        if (createPool)
+        if (!poolReady)
         {
-            steps.Add(new PlanStep($"Create the '{pool}' storage pool in {poolPath}", InstallPlanner.DefaultPoolCommands(null),
-                new[] { Virsh("pool-destroy", pool), Virsh("pool-undefine", pool) }));
+            // Kept on failure: a running default pool is host infrastructure (Install-KvmHost makes it
+            // too), and guests created in parallel may share it.
+            steps.Add(new PlanStep($"Make the '{pool}' storage pool exist and run ({poolPath})", new[] { RemoteCommand.Script("ensure-pool.sh", pool, poolPath) }));
         }
 
         AddDiskSteps(request, host, pool, poolPath, steps);
@@ -91,7 +95,7 @@ internal static partial class GuestPlanner
             steps.Add(new PlanStep($"Copy {request.BaseImage} to {disk} (full clone)",
                 new[]
                 {
-                    RemoteCommand.Of("qemu-img", "convert", "-O", "qcow2", request.BaseImage, target),
+                    Private(new[] { "qemu-img", "convert", "-f", host.Paths[request.BaseImage].Format, "-O", "qcow2", request.BaseImage, target }),
                     Virsh("pool-refresh", pool),
                 },
                 new[] { RemoteCommand.Of("rm", "-f", "--", target), Virsh("pool-refresh", pool) }));
@@ -109,7 +113,7 @@ internal static partial class GuestPlanner
             steps.Add(new PlanStep($"Create {disk}, a thin clone of {request.BaseImage}",
                 new[]
                 {
-                    RemoteCommand.Of("qemu-img", "create", "-q", "-f", "qcow2", "-F", baseImage.Format.Length > 0 ? baseImage.Format : "qcow2", "-b", request.BaseImage, target, Bytes(size)),
+                    Private(new[] { "qemu-img", "create", "-q", "-f", "qcow2", "-F", baseImage.Format, "-b", request.BaseImage, target, Bytes(size) }),
                     Virsh("pool-refresh", pool),
                 },
                 new[] { RemoteCommand.Of("rm", "-f", "--", target), Virsh("pool-refresh", pool) }));
@@ -147,14 +151,24 @@ internal static partial class GuestPlanner
             new[] { RemoteCommand.Of("rm", "-rf", "--", work, iso), Virsh("pool-refresh", pool) }));
     }
 
+    /// <summary>
+    /// A command whose files only their owner may read, as vol-create-as makes volumes (0600): the
+    /// pool directory is searchable by everyone, and a guessable name must not expose a disk.
+    /// libvirt hands the files to QEMU's user when the guest starts.
+    /// </summary>
+    private static RemoteCommand Private(string[] argv) => RemoteCommand.Of(new[] { "sh", "-c", "umask 077 && exec \"$@\"", "sh" }.Concat(argv).ToArray());
+
     private static RemoteCommand Virsh(params string[] args) => RemoteCommand.Of(new[] { "virsh", "-c", Uri }.Concat(args).ToArray());
 
     private static string Bytes(long size) => size.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
+    private static KvmCapabilityResult Acceleration(HostFacts facts, string computerName)
+        => CapabilityEvaluator.Evaluate(facts, computerName, new[] { "Acceleration" })[0];
+
     /// <summary>The domain type libvirt will really give: KVM where it works, TCG with the reason otherwise.</summary>
     private static string DomainType(HostFacts facts, string computerName, List<string> warnings)
     {
-        KvmCapabilityResult acceleration = CapabilityEvaluator.Evaluate(facts, computerName, new[] { "Acceleration" })[0];
+        KvmCapabilityResult acceleration = Acceleration(facts, computerName);
         if (acceleration.Status == KvmCheckStatus.Pass)
         {
             return "kvm";

@@ -55,7 +55,7 @@ public sealed class KvmGuest
 
     public KvmGuestNetworkAdapter[] NetworkAdapters { get; set; } = Array.Empty<KvmGuestNetworkAdapter>();
 
-    /// <summary>Every address of every adapter (from DHCP leases, ARP or the guest agent).</summary>
+    /// <summary>Every address of every adapter (from libvirt's DHCP leases and the host's ARP table).</summary>
     public string[] IPAddresses { get; set; } = Array.Empty<string>();
 
     /// <summary>The session the guest was read through; cmdlets given this guest use it.</summary>
@@ -78,6 +78,9 @@ public sealed class KvmGuestDisk
 
     /// <summary>The file or block device on the host; empty for an empty CD-ROM drive.</summary>
     public string Path { get; set; } = "";
+
+    /// <summary>file, block, volume or network: what Path is.</summary>
+    public string SourceType { get; set; } = "";
 
     /// <summary>qcow2, raw...</summary>
     public string Format { get; set; } = "";

@@ -1,6 +1,8 @@
 # KvmPS: build a cloud-init NoCloud seed ISO (volume label "cidata") from the files in a work
 # directory, with whichever tool the host has, then remove the work directory.
 # Usage: sh -s -- <iso path> <work dir>   (the work dir holds user-data, meta-data, [network-config])
+# The seed holds the password hash: only its owner may read it (libvirt gives it to QEMU's user).
+umask 077
 iso=$1
 dir=$2
 set -- "$dir/user-data" "$dir/meta-data"

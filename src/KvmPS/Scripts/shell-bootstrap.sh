@@ -5,7 +5,7 @@
 #   <marker> H <uid> <group-mode> <workdir>     once: ready
 #   <marker> P <index> <pid>                   command <index> started; with setsid, pid = session id
 #   <marker> R <index> <exit> <outlen> <errlen> finished; then exactly outlen+errlen bytes follow
-#   <marker> S <index>                         skipped (earlier failure in a stop-on-error batch, or aborted)
+#   <marker> S <index>                         skipped (an earlier command of its group failed, or aborted)
 #   <marker> E <batch>                         batch done
 # Commands never write to this stream directly: their output goes to files that are measured and
 # copied, so any byte sequence survives. The client kills a running command's session from
@@ -32,14 +32,14 @@ elif [ -n "${BASH_VERSION:-}" ] && set -m 2>/dev/null; then
 else
     __k_g=none
 fi
-__k_fail=0
-__k_stop=0
+__k_failed=' '
 
 # Forks are the cost of a command here (about 1 ms each on a small VM), so the framing uses
 # builtins wherever it can: three processes per command (the command, wc, cat).
+# A command belongs to a group (0: none): once a command fails, the rest of its group is skipped.
+# A stop-on-error batch is one group; a bulk batch gives each guest its own.
 __k_b() {
-    __k_fail=0
-    __k_stop=$1
+    __k_failed=' '
     if [ -e "$__k_t/abort" ]; then rm -f "$__k_t/abort"; fi
 }
 
@@ -47,11 +47,16 @@ __k_x() {
     __k_i=$1
     __k_in=/dev/null
     [ "$2" = 1 ] && __k_in="$__k_t/in"
-    shift 2
-    if [ -e "$__k_t/abort" ] || { [ "$__k_fail" = 1 ] && [ "$__k_stop" = 1 ]; }; then
+    __k_grp=$3
+    shift 3
+    if [ -e "$__k_t/abort" ]; then
         printf '\n%s S %s\n' "$__k_m" "$__k_i"
         return 0
     fi
+    case "$__k_failed" in *" $__k_grp "*)
+        printf '\n%s S %s\n' "$__k_m" "$__k_i"
+        return 0 ;;
+    esac
     if [ "$__k_g" = setsid ]; then
         setsid "$@" <"$__k_in" >"$__k_t/o" 2>"$__k_t/e" &
     else
@@ -61,7 +66,7 @@ __k_x() {
     printf '\n%s P %s %s\n' "$__k_m" "$__k_i" "$__k_p"
     wait "$__k_p"
     __k_rc=$?
-    [ "$__k_rc" = 0 ] || __k_fail=1
+    [ "$__k_rc" = 0 ] || [ "$__k_grp" = 0 ] || __k_failed="$__k_failed$__k_grp "
     # "<out> <path> <err> <path> <total> total": both sizes from one wc.
     set -- $(wc -c "$__k_t/o" "$__k_t/e")
     printf '\n%s R %s %s %s %s\n' "$__k_m" "$__k_i" "$__k_rc" "$1" "$3"

@@ -3,7 +3,9 @@
 uri=qemu:///system
 {
     echo /var/lib/libvirt/images
+    # pool-list --name pads each name to 20 characters.
     virsh -c "$uri" pool-list --all --name 2>/dev/null | while IFS= read -r pool; do
+        pool=${pool%"${pool##*[! ]}"}
         [ -n "$pool" ] && virsh -c "$uri" pool-dumpxml "$pool" 2>/dev/null | sed -n 's:.*<path>\(.*\)</path>.*:\1:p' | head -n 1
     done
 } | sort -u | while IFS= read -r dir; do

@@ -79,18 +79,19 @@ internal sealed class FramedShell : IDisposable
     }
 
     /// <summary>
-    /// Runs the commands in order. On timeout or cancellation the running command's session
+    /// Runs the commands in order; a failed command skips the rest of its group (0: no group). On
+    /// timeout or cancellation the running command's session
     /// is signalled through <paramref name="aborter"/>, the rest are skipped, and the shell stays
     /// usable. Cancellation throws <see cref="OperationCanceledException"/> once the shell is idle.
     /// </summary>
     public BatchResult Run(
-        IReadOnlyList<RemoteCommand> commands, bool stopOnError, TimeSpan timeout, ICommandAborter aborter, CancellationToken cancel,
+        IReadOnlyList<RemoteCommand> commands, IReadOnlyList<int> groups, TimeSpan timeout, ICommandAborter aborter, CancellationToken cancel,
         Action<int, CommandResult?>? progress = null)
     {
         ThrowIfBroken();
         int batchId = ++_nextBatch;
         var results = new CommandResult?[commands.Count];
-        Write(ShellProtocol.RenderBatch(batchId, commands, stopOnError));
+        Write(ShellProtocol.RenderBatch(batchId, commands, groups));
 
         var clock = Stopwatch.StartNew();
         TimeSpan deadline = timeout;

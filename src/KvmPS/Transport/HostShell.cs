@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 
@@ -12,6 +13,12 @@ internal sealed class RunOptions
 
     /// <summary>Skip the remaining commands after the first failure (a plan's steps).</summary>
     public bool StopOnError { get; set; }
+
+    /// <summary>
+    /// Independent groups in one batch (e.g. one per guest): a failed command skips the rest of its
+    /// group only. One number per command, 0 for none; ignored with <see cref="StopOnError"/>.
+    /// </summary>
+    public IReadOnlyList<int>? Groups { get; set; }
 
     /// <summary>For the whole batch; the running command is stopped when it expires.</summary>
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(60);
@@ -105,7 +112,14 @@ internal sealed class HostShell : ICommandAborter, IDisposable
         FramedShell shell = Acquire(cancel);
         try
         {
-            return shell.Run(commands, options.StopOnError, options.Timeout, this, cancel, options.Progress);
+            IReadOnlyList<int> groups = options.StopOnError ? Enumerable.Repeat(1, commands.Count).ToList()
+                : options.Groups ?? Enumerable.Repeat(0, commands.Count).ToList();
+            if (groups.Count != commands.Count)
+            {
+                throw new ArgumentException("RunOptions.Groups needs one group per command.", nameof(options));
+            }
+
+            return shell.Run(commands, groups, options.Timeout, this, cancel, options.Progress);
         }
         catch (HostUnreachableException)
         {
@@ -146,7 +160,7 @@ internal sealed class HostShell : ICommandAborter, IDisposable
                         _control = FramedShell.Start(Factory(CancellationToken.None), _elevation, _sudoPassword, _connectTimeout, CancellationToken.None);
                     }
 
-                    _control.Run(new[] { abort }, false, TimeSpan.FromSeconds(10), this, CancellationToken.None);
+                    _control.Run(new[] { abort }, new[] { 0 }, TimeSpan.FromSeconds(10), this, CancellationToken.None);
                 }
             }
             catch (Exception)

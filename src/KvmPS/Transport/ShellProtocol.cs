@@ -36,11 +36,14 @@ internal static class ShellProtocol
     public static string Bootstrap(string marker)
         => "__k_m=" + PosixQuote.Quote(marker) + "\n" + EmbeddedScripts.Read("shell-bootstrap.sh") + "\n";
 
-    /// <summary>The shell text of one batch: begin, every command (with its input), end.</summary>
-    public static string RenderBatch(int batchId, IReadOnlyList<RemoteCommand> commands, bool stopOnError)
+    /// <summary>
+    /// The shell text of one batch: begin, every command (with its input and its group), end.
+    /// A failed command skips the rest of its group; group 0 means no group.
+    /// </summary>
+    public static string RenderBatch(int batchId, IReadOnlyList<RemoteCommand> commands, IReadOnlyList<int> groups)
     {
         var text = new StringBuilder();
-        text.Append("__k_b ").Append(stopOnError ? '1' : '0').Append('\n');
+        text.Append("__k_b\n");
         for (int i = 0; i < commands.Count; i++)
         {
             RemoteCommand command = commands[i];
@@ -49,7 +52,7 @@ internal static class ShellProtocol
                 AppendStdinFile(text, command.Stdin);
             }
 
-            text.Append("__k_x ").Append(i).Append(command.Stdin is null ? " 0 " : " 1 ");
+            text.Append("__k_x ").Append(i).Append(command.Stdin is null ? " 0 " : " 1 ").Append(groups[i]).Append(' ');
             text.Append(PosixQuote.Join(command.Argv)).Append('\n');
         }
 
@@ -58,7 +61,8 @@ internal static class ShellProtocol
     }
 
     // The input is written by printf, a builtin in every shell we start, so it never shows up on a
-    // command line. Printable ASCII stays readable; everything else becomes a 3-digit octal escape.
+    // command line. Printable ASCII stays readable; everything else becomes a 3-digit octal escape,
+    // and so does a '-' that starts a chunk: printf would take the format for an option.
     private static void AppendStdinFile(StringBuilder text, byte[] stdin)
     {
         text.Append(": >\"$__k_t/in\"\n");
@@ -78,7 +82,7 @@ internal static class ShellProtocol
                 {
                     text.Append("%%");
                 }
-                else if (b >= 0x20 && b < 0x7f && b != (byte)'\'')
+                else if (b >= 0x20 && b < 0x7f && b != (byte)'\'' && !(b == (byte)'-' && i == start))
                 {
                     text.Append((char)b);
                 }
