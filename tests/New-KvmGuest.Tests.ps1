@@ -127,10 +127,29 @@ Describe 'New-KvmGuest on a lab host' -Skip:([bool]$LabSkip) {
         Volumes | Should -Not -Contain "${P}missing.qcow2"
     }
 
-    It 'refuses UEFI on a host without UEFI firmware, before anything runs' {
-        New-KvmGuest -Session $S -Name "${P}uefi" -MemoryBytes 64MB -DiskSizeBytes 8MB -Firmware Uefi -ErrorVariable failed -ErrorAction SilentlyContinue
-        $failed[0].FullyQualifiedErrorId | Should -BeLike 'UefiNotAvailable,*'
-        $failed[0].ErrorDetails.RecommendedAction | Should -Match 'ovmf'
+    # The lab has Debian's ovmf: 40-...-secure-enrolled, 50-...-secure and 60-edk2-x86_64 descriptors.
+    It 'starts a UEFI guest on the plain OVMF build, Secure Boot off' {
+        $g = New @{ Name = "${P}uefi"; DiskSizeBytes = 8MB; Firmware = 'Uefi'; Start = $true }
+        $g.Firmware | Should -Be 'Uefi'
+        $g.State | Should -Be 'Running'
+        $xml = (Invoke-KvmLabCommand kvm1 virsh, dumpxml, "${P}uefi") -join "`n"
+        $xml | Should -Match "<loader[^>]*>/usr/share/OVMF/OVMF_CODE(_4M)?\.fd</loader>"
+        $xml | Should -Not -Match "secure='yes'"
+        $xml | Should -Match "<nvram[^>]*>/var/lib/libvirt/qemu/nvram/${P}uefi_VARS\.fd</nvram>"
+    }
+
+    It 'starts a Secure Boot guest with keys enrolled, SMM on' {
+        $g = New @{ Name = "${P}sb"; DiskSizeBytes = 8MB; Firmware = 'Uefi'; SecureBoot = $true; Start = $true }
+        $g.State | Should -Be 'Running'
+        $xml = (Invoke-KvmLabCommand kvm1 virsh, dumpxml, "${P}sb") -join "`n"
+        $xml | Should -Match "<loader readonly='yes' secure='yes' type='pflash'[^>]*>/usr/share/OVMF/OVMF_CODE(_4M)?\.(ms|secboot)\.fd</loader>"
+        $xml | Should -Match "<smm state='on'/>"
+    }
+
+    It 'removes a UEFI guest with its NVRAM file' {
+        Remove-KvmGuest -Session $S -Name "${P}uefi", "${P}sb" -Force -DeleteStorage -Confirm:$false
+        Invoke-KvmLabCommand kvm1 'sh', '-c', "ls /var/lib/libvirt/qemu/nvram/ | grep -c '^${P}' || true" | Should -Be '0'
+        Volumes | Should -Not -Contain "${P}uefi.qcow2"
     }
 
     It 'refuses hostile names before anything runs: <Name>' -ForEach @(

@@ -34,7 +34,7 @@ LAB_PASSWORD='KvmLab-Passw0rd!'              # root and every lab user, lab host
 LAB_USERS=(kvmuser kvmnopw kvmlimited)
 DEB_PACKAGES=(libvirt-daemon-system libvirt-clients qemu-system-x86 qemu-utils openssh-server
   openssh-client iproute2 bridge-utils dnsmasq-base iptables genisoimage cpio busybox-static
-  procps psmisc util-linux sudo openssl virtinst)
+  procps psmisc util-linux sudo openssl virtinst ovmf)
 # Binaries `check-deps` requires, with the package that brings each one.
 REQUIRED_BINS=(unshare nsenter ip ss libvirtd virtlogd virsh sshd ssh ssh-keygen ssh-keyscan
   qemu-system-x86_64 qemu-img sudo taskset flock findmnt mountpoint openssl virt-install)
@@ -92,6 +92,8 @@ deps_reason() {
   for b in "${REQUIRED_BINS[@]}"; do
     command -v "$b" >/dev/null 2>&1 || [[ -x /usr/sbin/$b ]] || missing+=("$b")
   done
+  # UEFI guests: OVMF's QEMU firmware descriptors (package ovmf).
+  [[ -e /usr/share/qemu/firmware/60-edk2-x86_64.json ]] || missing+=("ovmf firmware")
   ((${#missing[@]} == 0)) || { echo "missing: ${missing[*]}"; return 1; }
   [[ -e /proc/self/ns/cgroup ]] || { echo "kernel without cgroup namespaces"; return 1; }
   [[ -n $(findmnt -rn -t cgroup,cgroup2 -o TARGET | head -1) ]] || { echo "no cgroup filesystem mounted"; return 1; }

@@ -53,12 +53,15 @@ internal static class DomainXmlWriter
         if (design.Uefi)
         {
             // libvirt (5.2+) picks the firmware from QEMU's descriptors; Secure Boot as a feature (7.2+).
+            // Without -SecureBoot it is off explicitly: left open, libvirt takes the first descriptor,
+            // which on RHEL is the Secure Boot build with Microsoft's keys enrolled.
+            string enabled = design.SecureBoot ? "yes" : "no";
             os.Add(new XAttribute("firmware", "efi"));
+            os.Add(new XElement("firmware",
+                new XElement("feature", new XAttribute("enabled", enabled), new XAttribute("name", "secure-boot")),
+                new XElement("feature", new XAttribute("enabled", enabled), new XAttribute("name", "enrolled-keys"))));
             if (design.SecureBoot)
             {
-                os.Add(new XElement("firmware",
-                    new XElement("feature", new XAttribute("enabled", "yes"), new XAttribute("name", "secure-boot")),
-                    new XElement("feature", new XAttribute("enabled", "yes"), new XAttribute("name", "enrolled-keys"))));
                 os.Add(new XElement("loader", new XAttribute("secure", "yes")));
             }
         }
