@@ -8,8 +8,9 @@
 #   <marker> S <index>                         skipped (an earlier command of its group failed, or aborted)
 #   <marker> E <batch>                         batch done
 # Commands never write to this stream directly: their output goes to files that are measured and
-# copied, so any byte sequence survives. The client kills a running command's session from
-# another channel and touches "$__k_t/abort" to skip the rest of the batch.
+# copied, so any byte sequence survives. R and S frames of concurrent groups come in group order,
+# not index order. The client kills a running command's session from another channel and touches
+# "$__k_t/abort" to skip the rest of the batch.
 LC_ALL=C
 export LC_ALL
 PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin"
@@ -33,6 +34,10 @@ else
     __k_g=none
 fi
 __k_failed=' '
+# Frames about a running command (P) go to fd 3, the channel, even from a group running in the
+# background whose results go to a file; commands get neither fd 3 nor the slots fifo (fd 4), so
+# a daemon one of them starts cannot hold the channel open.
+exec 3>&1
 
 # Forks are the cost of a command here (about 1 ms each on a small VM), so the framing uses
 # builtins wherever it can: three processes per command (the command, wc, cat).
@@ -43,34 +48,72 @@ __k_b() {
     if [ -e "$__k_t/abort" ]; then rm -f "$__k_t/abort"; fi
 }
 
+# $1 index, $2 1 when "$__k_t/in.<index>" holds its input, $3 group, then argv.
 __k_x() {
     __k_i=$1
     __k_in=/dev/null
-    [ "$2" = 1 ] && __k_in="$__k_t/in"
+    [ "$2" = 1 ] && __k_in="$__k_t/in.$1"
     __k_grp=$3
     shift 3
     if [ -e "$__k_t/abort" ]; then
+        rm -f "$__k_t/in.$__k_i"
         printf '\n%s S %s\n' "$__k_m" "$__k_i"
         return 0
     fi
     case "$__k_failed" in *" $__k_grp "*)
+        rm -f "$__k_t/in.$__k_i"
         printf '\n%s S %s\n' "$__k_m" "$__k_i"
         return 0 ;;
     esac
+    __k_o="$__k_t/o.$__k_i"
+    __k_e="$__k_t/e.$__k_i"
     if [ "$__k_g" = setsid ]; then
-        setsid "$@" <"$__k_in" >"$__k_t/o" 2>"$__k_t/e" &
+        setsid "$@" <"$__k_in" >"$__k_o" 2>"$__k_e" 3>&- 4>&- &
     else
-        "$@" <"$__k_in" >"$__k_t/o" 2>"$__k_t/e" &
+        "$@" <"$__k_in" >"$__k_o" 2>"$__k_e" 3>&- 4>&- &
     fi
     __k_p=$!
-    printf '\n%s P %s %s\n' "$__k_m" "$__k_i" "$__k_p"
+    printf '\n%s P %s %s\n' "$__k_m" "$__k_i" "$__k_p" >&3
     wait "$__k_p"
     __k_rc=$?
     [ "$__k_rc" = 0 ] || [ "$__k_grp" = 0 ] || __k_failed="$__k_failed$__k_grp "
     # "<out> <path> <err> <path> <total> total": both sizes from one wc.
-    set -- $(wc -c "$__k_t/o" "$__k_t/e")
+    set -- $(wc -c "$__k_o" "$__k_e")
     printf '\n%s R %s %s %s %s\n' "$__k_m" "$__k_i" "$__k_rc" "$1" "$3"
-    cat "$__k_t/o" "$__k_t/e"
+    cat "$__k_o" "$__k_e"
+    rm -f "$__k_o" "$__k_e" "$__k_t/in.$__k_i"
+}
+
+# Concurrent groups (bulk work on many guests): each group runs in a background subshell, at
+# most $1 at a time; a fifo holds the free slots. A group's R and S frames go to its own file,
+# shown in order once all are done (__k_ce).
+__k_cb() {
+    __k_files=
+    rm -f "$__k_t/slots"
+    mkfifo "$__k_t/slots" && exec 4<>"$__k_t/slots" || return 1
+    __k_n=0
+    while [ "$__k_n" -lt "$1" ]; do
+        echo >&4
+        __k_n=$((__k_n + 1))
+    done
+}
+
+# $1 group number: waits for a free slot. The group follows as
+#   ( __k_x ...; __k_x ...; echo >&4 ) >"$__k_t/f.<group>" &
+# giving the slot back when it ends.
+__k_cs() {
+    read -r __k_tok <&4
+    __k_files="$__k_files $__k_t/f.$1"
+}
+
+__k_ce() {
+    wait
+    for __k_f in $__k_files; do
+        cat "$__k_f"
+        rm -f "$__k_f"
+    done
+    exec 4>&-
+    rm -f "$__k_t/slots"
 }
 
 __k_e() {

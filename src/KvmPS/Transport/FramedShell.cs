@@ -3,6 +3,7 @@ using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Diagnostics;
 using System.IO;
+using System.Linq;
 using System.Text;
 using System.Threading;
 
@@ -11,8 +12,8 @@ namespace KvmPS.Transport;
 /// <summary>Stops a running command of a shell from outside it (from another channel).</summary>
 internal interface ICommandAborter
 {
-    /// <summary>Skips the rest of the shell's batch and signals the running command and everything it started.</summary>
-    void Abort(FramedShell shell, int commandPid, bool kill);
+    /// <summary>Skips the rest of the shell's batch and signals the running commands and everything they started.</summary>
+    void Abort(FramedShell shell, IReadOnlyCollection<int> commandPids, bool kill);
 }
 
 /// <summary>The host stopped answering, or its connection broke: the shell cannot be used again.</summary>
@@ -79,26 +80,26 @@ internal sealed class FramedShell : IDisposable
     }
 
     /// <summary>
-    /// Runs the commands in order; a failed command skips the rest of its group (0: no group). On
-    /// timeout or cancellation the running command's session
-    /// is signalled through <paramref name="aborter"/>, the rest are skipped, and the shell stays
-    /// usable. Cancellation throws <see cref="OperationCanceledException"/> once the shell is idle.
+    /// Runs the commands in order; a failed command skips the rest of its group (0: no group). With
+    /// <paramref name="concurrency"/> above 1, that many groups run at once on the host. On timeout
+    /// or cancellation the running commands' sessions are signalled through <paramref name="aborter"/>,
+    /// the rest are skipped, and the shell stays usable. Cancellation throws
+    /// <see cref="OperationCanceledException"/> once the shell is idle.
     /// </summary>
     public BatchResult Run(
         IReadOnlyList<RemoteCommand> commands, IReadOnlyList<int> groups, TimeSpan timeout, ICommandAborter aborter, CancellationToken cancel,
-        Action<int, CommandResult?>? progress = null)
+        Action<int, CommandResult?>? progress = null, int concurrency = 1)
     {
         ThrowIfBroken();
         int batchId = ++_nextBatch;
         var results = new CommandResult?[commands.Count];
-        Write(ShellProtocol.RenderBatch(batchId, commands, groups));
+        Write(ShellProtocol.RenderBatch(batchId, commands, groups, concurrency));
 
         var clock = Stopwatch.StartNew();
         TimeSpan deadline = timeout;
         CommandOutcome? abortReason = null;
         int abortStage = 0;
-        int running = -1;
-        int runningPid = 0;
+        var running = new Dictionary<int, int>();
         while (true)
         {
             ShellFrame? frame = Take(deadline - clock.Elapsed, abortReason is null ? cancel : CancellationToken.None);
@@ -108,15 +109,15 @@ internal sealed class FramedShell : IDisposable
                 if (abortStage == 0)
                 {
                     abortReason = cancel.IsCancellationRequested ? CommandOutcome.Cancelled : CommandOutcome.TimedOut;
-                    aborter.Abort(this, running >= 0 ? runningPid : 0, kill: false);
+                    aborter.Abort(this, running.Values.ToList(), kill: false);
                     abortStage = 1;
                     deadline = clock.Elapsed + TermGrace;
                 }
                 else if (abortStage == 1)
                 {
-                    if (running >= 0)
+                    if (running.Count > 0)
                     {
-                        aborter.Abort(this, runningPid, kill: true);
+                        aborter.Abort(this, running.Values.ToList(), kill: true);
                     }
 
                     abortStage = 2;
@@ -135,22 +136,22 @@ internal sealed class FramedShell : IDisposable
             switch (frame.Kind)
             {
                 case ShellFrameKind.Started:
-                    running = frame.IntField(0);
-                    runningPid = frame.IntField(1);
-                    progress?.Invoke(running, null);
+                    int started = frame.IntField(0);
+                    running[started] = frame.IntField(1);
+                    progress?.Invoke(started, null);
                     if (abortReason is not null)
                     {
                         // Started just before the abort landed: stop it too.
-                        aborter.Abort(this, runningPid, kill: abortStage > 1);
+                        aborter.Abort(this, new[] { running[started] }, kill: abortStage > 1);
                     }
 
                     break;
                 case ShellFrameKind.Result:
                     int index = frame.IntField(0);
-                    CommandOutcome outcome = abortReason is not null && index == running ? abortReason.Value : CommandOutcome.Exited;
+                    CommandOutcome outcome = abortReason is not null && running.ContainsKey(index) ? abortReason.Value : CommandOutcome.Exited;
                     results[index] = new CommandResult(commands[index], outcome, frame.IntField(1), frame.Stdout, frame.Stderr);
                     progress?.Invoke(index, results[index]);
-                    running = -1;
+                    running.Remove(index);
                     break;
                 case ShellFrameKind.Skipped:
                     int skipped = frame.IntField(0);

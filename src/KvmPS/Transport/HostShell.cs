@@ -20,6 +20,9 @@ internal sealed class RunOptions
     /// </summary>
     public IReadOnlyList<int>? Groups { get; set; }
 
+    /// <summary>How many groups may run at once on the host (1: in order); bulk work on many guests.</summary>
+    public int Concurrency { get; set; } = 1;
+
     /// <summary>For the whole batch; the running command is stopped when it expires.</summary>
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(60);
 
@@ -37,15 +40,19 @@ internal sealed class RunOptions
 /// </summary>
 internal sealed class HostShell : ICommandAborter, IDisposable
 {
-    // $1 work dir, $2 the command's pid (its session id under setsid), $3 signal, $4 group mode.
+    // $1 work dir, $2 signal, $3 group mode, then the commands' pids (session ids under setsid).
     private const string AbortScript =
         "touch \"$1/abort\" 2>/dev/null\n"
-        + "[ \"$2\" -gt 0 ] 2>/dev/null || exit 0\n"
-        + "case \"$4\" in\n"
-        + "setsid) pkill -\"$3\" -s \"$2\" 2>/dev/null || kill -s \"$3\" -- \"-$2\" ;;\n"
-        + "job) kill -s \"$3\" -- \"-$2\" ;;\n"
-        + "*) kill -s \"$3\" \"$2\"; pkill -\"$3\" -P \"$2\" 2>/dev/null ;;\n"
+        + "sig=$2 mode=$3\n"
+        + "shift 3\n"
+        + "for p in \"$@\"; do\n"
+        + "[ \"$p\" -gt 0 ] 2>/dev/null || continue\n"
+        + "case \"$mode\" in\n"
+        + "setsid) pkill -\"$sig\" -s \"$p\" 2>/dev/null || kill -s \"$sig\" -- \"-$p\" ;;\n"
+        + "job) kill -s \"$sig\" -- \"-$p\" ;;\n"
+        + "*) kill -s \"$sig\" \"$p\"; pkill -\"$sig\" -P \"$p\" 2>/dev/null ;;\n"
         + "esac\n"
+        + "done\n"
         + "exit 0\n";
 
     private readonly Func<CancellationToken, IChannelFactory> _connect;
@@ -119,7 +126,7 @@ internal sealed class HostShell : ICommandAborter, IDisposable
                 throw new ArgumentException("RunOptions.Groups needs one group per command.", nameof(options));
             }
 
-            return shell.Run(commands, groups, options.Timeout, this, cancel, options.Progress);
+            return shell.Run(commands, groups, options.Timeout, this, cancel, options.Progress, options.Concurrency);
         }
         catch (HostUnreachableException)
         {
@@ -137,14 +144,10 @@ internal sealed class HostShell : ICommandAborter, IDisposable
     public BatchResult Run(RemoteCommand command, RunOptions options, CancellationToken cancel, Action<string>? log = null)
         => Run(new[] { command }, options, cancel, log);
 
-    void ICommandAborter.Abort(FramedShell shell, int commandPid, bool kill)
+    void ICommandAborter.Abort(FramedShell shell, IReadOnlyCollection<int> commandPids, bool kill)
     {
-        var abort = new RemoteCommand(new[]
-        {
-            "sh", "-c", AbortScript, "kvmps-abort", shell.WorkDirectory,
-            commandPid.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            kill ? "KILL" : "TERM", shell.GroupMode,
-        });
+        var abort = new RemoteCommand(new[] { "sh", "-c", AbortScript, "kvmps-abort", shell.WorkDirectory, kill ? "KILL" : "TERM", shell.GroupMode }
+            .Concat(commandPids.Select(p => p.ToString(System.Globalization.CultureInfo.InvariantCulture))).ToArray());
 
         // Off the caller's thread: on a dead connection opening the control channel can take the
         // whole connect timeout, and the caller must keep counting down its own deadline.

@@ -136,7 +136,9 @@ internal sealed class ShellFrameParser
             payloadStart += (int)(outLength + errLength);
         }
 
-        int consumed = payloadStart - _start;
+        // A header-only frame leaves its newline: it starts the next header when that one comes
+        // without its own (two writers on the stream, bash writing the leading "\n" apart).
+        int consumed = (kind == ShellFrameKind.Result ? payloadStart : lineEnd) - _start;
         _start += consumed;
         _count -= consumed;
         return new ShellFrame(kind, fields, stdout, stderr);

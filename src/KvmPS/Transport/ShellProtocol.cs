@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.IO;
+using System.Linq;
 using System.Security.Cryptography;
 using System.Text;
 
@@ -38,34 +39,114 @@ internal static class ShellProtocol
 
     /// <summary>
     /// The shell text of one batch: begin, every command (with its input and its group), end.
-    /// A failed command skips the rest of its group; group 0 means no group.
+    /// A failed command skips the rest of its group; group 0 means no group. With a
+    /// <paramref name="concurrency"/> above 1, up to that many groups run at once, each in order;
+    /// a command of group 0 runs alone once the groups before it have ended (e.g. a wait for all).
     /// </summary>
-    public static string RenderBatch(int batchId, IReadOnlyList<RemoteCommand> commands, IReadOnlyList<int> groups)
+    public static string RenderBatch(int batchId, IReadOnlyList<RemoteCommand> commands, IReadOnlyList<int> groups, int concurrency = 1)
     {
         var text = new StringBuilder();
         text.Append("__k_b\n");
-        for (int i = 0; i < commands.Count; i++)
+        if (concurrency <= 1)
         {
-            RemoteCommand command = commands[i];
-            if (command.Stdin is not null)
+            for (int i = 0; i < commands.Count; i++)
             {
-                AppendStdinFile(text, command.Stdin);
+                AppendCommand(text, commands, groups, i, "");
+            }
+        }
+        else
+        {
+            bool inSection = false;
+            foreach (List<int> unit in ConcurrentUnits(groups))
+            {
+                if (groups[unit[0]] == 0)
+                {
+                    // A command of no group runs alone, between the groups before and after it.
+                    if (inSection)
+                    {
+                        text.Append("__k_ce\n");
+                        inSection = false;
+                    }
+
+                    AppendCommand(text, commands, groups, unit[0], "");
+                    continue;
+                }
+
+                if (!inSection)
+                {
+                    text.Append("__k_cb ").Append(concurrency).Append('\n');
+                    inSection = true;
+                }
+
+                foreach (int i in unit.Where(i => commands[i].Stdin is not null))
+                {
+                    AppendStdinFile(text, commands[i].Stdin!, i);
+                }
+
+                // Unit numbers are the first index: unique, whatever the group ids.
+                text.Append("__k_cs ").Append(unit[0]).Append("\n(\n");
+                foreach (int i in unit)
+                {
+                    AppendCommand(text, commands, groups, i, "    ", stdinWritten: true);
+                }
+
+                text.Append("    echo >&4\n) >\"$__k_t/f.").Append(unit[0]).Append("\" &\n");
             }
 
-            text.Append("__k_x ").Append(i).Append(command.Stdin is null ? " 0 " : " 1 ").Append(groups[i]).Append(' ');
-            text.Append(PosixQuote.Join(command.Argv)).Append('\n');
+            if (inSection)
+            {
+                text.Append("__k_ce\n");
+            }
         }
 
         text.Append("__k_e ").Append(batchId).Append('\n');
         return text.ToString();
     }
 
+    /// <summary>The commands that run together, in order: each group's, and each group-0 command alone.</summary>
+    private static IEnumerable<List<int>> ConcurrentUnits(IReadOnlyList<int> groups)
+    {
+        var byGroup = new Dictionary<int, List<int>>();
+        var units = new List<List<int>>();
+        for (int i = 0; i < groups.Count; i++)
+        {
+            if (groups[i] == 0)
+            {
+                units.Add(new List<int> { i });
+            }
+            else if (byGroup.TryGetValue(groups[i], out List<int>? unit))
+            {
+                unit.Add(i);
+            }
+            else
+            {
+                byGroup[groups[i]] = unit = new List<int> { i };
+                units.Add(unit);
+            }
+        }
+
+        return units;
+    }
+
+    private static void AppendCommand(StringBuilder text, IReadOnlyList<RemoteCommand> commands, IReadOnlyList<int> groups, int i, string indent, bool stdinWritten = false)
+    {
+        RemoteCommand command = commands[i];
+        if (command.Stdin is not null && !stdinWritten)
+        {
+            AppendStdinFile(text, command.Stdin, i);
+        }
+
+        text.Append(indent).Append("__k_x ").Append(i).Append(command.Stdin is null ? " 0 " : " 1 ").Append(groups[i]).Append(' ');
+        text.Append(PosixQuote.Join(command.Argv)).Append('\n');
+    }
+
     // The input is written by printf, a builtin in every shell we start, so it never shows up on a
     // command line. Printable ASCII stays readable; everything else becomes a 3-digit octal escape,
     // and so does a '-' that starts a chunk: printf would take the format for an option.
-    private static void AppendStdinFile(StringBuilder text, byte[] stdin)
+    private static void AppendStdinFile(StringBuilder text, byte[] stdin, int index)
     {
-        text.Append(": >\"$__k_t/in\"\n");
+        string file = "\"$__k_t/in." + index.ToString(System.Globalization.CultureInfo.InvariantCulture) + "\"";
+        text.Append(": >").Append(file).Append('\n');
         int start = 0;
         while (start < stdin.Length)
         {
@@ -92,7 +173,7 @@ internal static class ShellProtocol
                 }
             }
 
-            text.Append("' >>\"$__k_t/in\"\n");
+            text.Append("' >>").Append(file).Append('\n');
             start = end;
         }
     }

@@ -57,6 +57,20 @@ public sealed class ShellFrameParserTests
         Assert.Null(parser.Next());
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(7)]
+    [InlineData(1000)]
+    public void HeadersWhoseLeadingNewlinesArrivedTogetherAreAllRead(int chunk)
+    {
+        // Two groups print "\n" and "<marker> P ..." in separate writes (bash does), interleaved.
+        string stream = $"\n\n{Marker} P 0 41\n{Marker} P 2 42\n\n{Marker} S 1\n{Marker} E 1\n";
+
+        List<ShellFrame> frames = FeedInChunks(Encoding.ASCII.GetBytes(stream), chunk);
+
+        Assert.Equal(new[] { "P 0", "P 2", "S 1", "E 1" }, frames.Select(f => $"{(f.Kind == ShellFrameKind.Started ? "P" : f.Kind == ShellFrameKind.Skipped ? "S" : "E")} {f.Fields[0]}"));
+    }
+
     private static List<ShellFrame> FeedInChunks(byte[] stream, int chunk)
     {
         var parser = new ShellFrameParser(Marker);
