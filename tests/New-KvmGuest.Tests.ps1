@@ -93,6 +93,24 @@ Describe 'New-KvmGuest on a lab host' -Skip:([bool]$LabSkip) {
         Invoke-KvmLabCommand kvm1 'sh', '-c', "ls -a $Images | grep -c kvmps-seed || true" | Should -Be '0'
     }
 
+    It 'builds the seed here and uploads it when the host has no ISO tool' {
+        # The lab host has its own mount namespace: hide its ISO tools there only (mkisofs is a link to genisoimage).
+        Invoke-KvmLabCommand kvm1 'sh', '-c', 'for t in genisoimage xorriso; do p=$(command -v $t) && mount --bind /dev/null "$p"; done; command -v genisoimage mkisofs xorriso cloud-localds; true' | Should -BeNullOrEmpty
+        try {
+            $g = New @{ Name = "${P}ci2"; DiskSizeBytes = 16MB; CloudInitUser = 'admin'; SshPublicKey = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKvmpsTestKeyOnlyForTests kvmps@seedhere' }
+        }
+        finally {
+            Invoke-KvmLabCommand kvm1 'sh', '-c', 'umount /usr/bin/genisoimage /usr/bin/xorriso' | Out-Null
+        }
+        $seed = "$Images/${P}ci2-seed.iso"
+        ($g.Disks | Where-Object Device -eq 'cdrom').Path | Should -Be $seed
+        (Invoke-KvmLabCommand kvm1 isoinfo, -d, -i, $seed) -join "`n" | Should -Match 'Volume id: cidata'
+        (Invoke-KvmLabCommand kvm1 isoinfo, -i, $seed, -J, -x, /user-data) -join "`n" | Should -Match '(?s)^#cloud-config.*name: admin.*kvmps@seedhere'
+        (Invoke-KvmLabCommand kvm1 isoinfo, -i, $seed, -J, -x, /meta-data) -join "`n" | Should -Match "local-hostname: `"${P}ci2`""
+        Invoke-KvmLabCommand kvm1 stat, -c, '%a', $seed | Should -Be '600'
+        (Invoke-KvmLabCommand kvm1 virsh, vol-list, default) -join "`n" | Should -Match "${P}ci2-seed\.iso"
+    }
+
     It 'shows every command and the domain XML with -WhatIf, and changes nothing' {
         $transcript = Join-Path ([IO.Path]::GetTempPath()) ("kvmps-whatif-" + [guid]::NewGuid().ToString('N') + '.txt')
         $null = Start-Transcript -Path $transcript

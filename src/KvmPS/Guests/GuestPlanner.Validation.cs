@@ -84,12 +84,6 @@ internal static partial class GuestPlanner
                 "Use -CpuMode host-model (the default) or maximum.");
         }
 
-        if (request.CloudInit is not null && !new[] { "genisoimage", "mkisofs", "xorriso", "cloud-localds" }.Any(host.Tools.Contains))
-        {
-            throw Refuse("SeedToolMissing", ErrorCategory.NotInstalled, $"{computerName} has none of genisoimage, mkisofs, xorriso or cloud-localds to build the cloud-init seed.",
-                "Install one on the host (dnf install xorriso / apt-get install genisoimage), or create the guest without cloud-init.");
-        }
-
         if (request.OSVariant is not null && host.OsInfoId(request.OSVariant).Length == 0)
         {
             if (host.Tools.Contains("osinfo-query"))

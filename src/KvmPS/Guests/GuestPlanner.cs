@@ -59,7 +59,7 @@ internal static partial class GuestPlanner
         AddDiskSteps(request, host, pool, poolPath, steps);
         if (seedFiles is not null)
         {
-            AddSeedStep(request.Name, pool, poolPath, seedFiles, steps);
+            AddSeedStep(request.Name, pool, poolPath, seedFiles, SeedToolsOf(host).Length == 0, steps);
         }
 
         string xml = DomainXmlWriter.Write(design).ToString();
@@ -134,10 +134,29 @@ internal static partial class GuestPlanner
         }
     }
 
-    private static void AddSeedStep(string name, string pool, string poolPath, IReadOnlyDictionary<string, byte[]> files, List<PlanStep> steps)
+    /// <summary>The host's tools that can build a seed ISO (seed-iso.sh tries them in this order).</summary>
+    internal static string[] SeedToolsOf(HostGuestContext host)
+        => new[] { "genisoimage", "mkisofs", "xorriso", "cloud-localds" }.Where(host.Tools.Contains).ToArray();
+
+    private static void AddSeedStep(string name, string pool, string poolPath, IReadOnlyDictionary<string, byte[]> files, bool buildHere, List<PlanStep> steps)
     {
-        string work = $"{poolPath}/.kvmps-seed-{name}";
         string iso = $"{poolPath}/{SeedFile(name)}";
+        if (buildHere)
+        {
+            // A host with no ISO tool (a minimal RHEL has none of them) gets the image built here.
+            // user-data may hold a password hash: the image stays out of verbose output.
+            byte[] image = NoCloudIso.Build(files, DateTime.UtcNow);
+            steps.Add(new PlanStep($"Upload the cloud-init seed {SeedFile(name)} (built here: the host has no ISO tool)",
+                new[]
+                {
+                    new RemoteCommand(new[] { "sh", "-c", "umask 077 && cat > \"$1\"", "sh", iso }, image, stdinIsSecret: true),
+                    Virsh("pool-refresh", pool),
+                },
+                new[] { RemoteCommand.Of("rm", "-f", "--", iso), Virsh("pool-refresh", pool) }));
+            return;
+        }
+
+        string work = $"{poolPath}/.kvmps-seed-{name}";
         var commands = new List<RemoteCommand> { RemoteCommand.Of("mkdir", "-m", "0700", "-p", "--", work) };
         foreach (KeyValuePair<string, byte[]> file in files.OrderBy(f => f.Key, StringComparer.Ordinal))
         {

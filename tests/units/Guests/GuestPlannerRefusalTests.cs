@@ -1,7 +1,10 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using System.Management.Automation;
+using System.Text;
 using KvmPS.Guests;
+using KvmPS.Transport;
 using Xunit;
 using static KvmPS.Tests.Guests.GuestFixtures;
 
@@ -200,14 +203,23 @@ public sealed class GuestPlannerRefusalTests
     }
 
     [Fact]
-    public void CloudInitWithoutAnyIsoToolIsRefused()
+    public void WithoutAnyIsoToolTheSeedIsBuiltHereAndUploadedUnreadableToOthers()
     {
         HostGuestContext host = Host(h => h.Tools.ExceptWith(new[] { "genisoimage", "mkisofs", "xorriso", "cloud-localds" }));
-        KvmException e = Refusal(Request(change: r => r.CloudInit = new CloudInitRequest { User = "admin" }), host);
+        var seed = new Dictionary<string, byte[]> { ["user-data"] = Utf8("#cloud-config\npassword: $6$hash\n"), ["meta-data"] = Utf8("instance-id: web01\n") };
 
-        Assert.Equal("SeedToolMissing", e.ErrorId);
-        Assert.Equal(ErrorCategory.NotInstalled, e.Category);
-        Plan(Request(), host);
+        PlanStep step = Plan(Request(change: r => r.CloudInit = new CloudInitRequest { User = "admin" }), host, seed: seed).Steps.Single(s => s.Title.Contains("seed", StringComparison.Ordinal));
+
+        Assert.StartsWith("Upload the cloud-init seed web01-seed.iso", step.Title, StringComparison.Ordinal);
+        RemoteCommand upload = step.Commands[0];
+        Assert.Equal(new[] { "sh", "-c", "umask 077 && cat > \"$1\"", "sh", "/var/lib/libvirt/images/web01-seed.iso" }, upload.Argv);
+        Assert.True(upload.StdinIsSecret);
+        byte[] iso = upload.Stdin!;
+        Assert.Equal("CD001", Encoding.ASCII.GetString(iso, 32769, 5));
+        Assert.Equal("cidata", Encoding.ASCII.GetString(iso, 32808, 6));
+        Assert.Contains("#cloud-config\npassword: $6$hash\n", Encoding.ASCII.GetString(iso), StringComparison.Ordinal);
+        Assert.Equal(new[] { "virsh", "-c", "qemu:///system", "pool-refresh", "default" }, step.Commands[1].Argv);
+        Assert.Equal(new[] { "rm", "-f", "--", "/var/lib/libvirt/images/web01-seed.iso" }, step.Undo[0].Argv);
     }
 
     [Theory]
