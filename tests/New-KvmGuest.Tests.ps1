@@ -231,4 +231,15 @@ guests:
         $g.State | Should -Be 'Running'
         $g.Autostart | Should -BeTrue
     }
+
+    It 'starts a real guest and returns it once it has its DHCP address (-WaitForIPAddress)' {
+        $tiny = Initialize-TinyGuest
+        $g = New-KvmGuest -Session $S -Name "${P}os" -MemoryBytes 128MB -KernelPath $tiny.Kernel -InitrdPath $tiny.Initrd -KernelArguments $tiny.Cmdline `
+            -Network default -Graphics None -WaitForIPAddress -Timeout 180 -PassThru -WarningAction SilentlyContinue
+        $g.State | Should -Be 'Running'
+        $g.IPAddresses[0] | Should -Match '^192\.168\.122\.\d+$'
+        # The same address as the host's DHCP server leased to the guest's MAC.
+        $lease = (Invoke-KvmLabCommand kvm1 virsh, net-dhcp-leases, default, --mac, $g.NetworkAdapters[0].MacAddress) -join "`n"
+        $lease | Should -Match ([regex]::Escape($g.IPAddresses[0]) + '/')
+    }
 }
