@@ -164,9 +164,18 @@ Describe 'New-KvmGuest on a lab host' -Skip:([bool]$LabSkip) {
         $xml | Should -Match "<smm state='on'/>"
     }
 
-    It 'removes a UEFI guest with its NVRAM file' {
-        Remove-KvmGuest -Session $S -Name "${P}uefi", "${P}sb" -Force -DeleteStorage -Confirm:$false
+    It 'starts a guest with an emulated TPM 2.0 that libvirt runs with swtpm' {
+        $g = New @{ Name = "${P}tpm"; DiskSizeBytes = 8MB; Firmware = 'Uefi'; Tpm = $true; Start = $true }
+        $g.State | Should -Be 'Running'
+        (Invoke-KvmLabCommand kvm1 virsh, dumpxml, "${P}tpm") -join "`n" | Should -Match "(?s)<tpm model='tpm-crb'>\s*<backend type='emulator' version='2\.0'"
+        Invoke-KvmLabCommand kvm1 'sh', '-c', "ps -o args= -C swtpm | grep -c ' --tpmstate dir=/var/lib/libvirt/swtpm/$($g.Uuid)/'" | Should -Be '1'
+        $script:TpmState = "/var/lib/libvirt/swtpm/$($g.Uuid)"
+    }
+
+    It 'removes UEFI guests with their NVRAM files and TPM state' {
+        Remove-KvmGuest -Session $S -Name "${P}uefi", "${P}sb", "${P}tpm" -Force -DeleteStorage -Confirm:$false
         Invoke-KvmLabCommand kvm1 'sh', '-c', "ls /var/lib/libvirt/qemu/nvram/ | grep -c '^${P}' || true" | Should -Be '0'
+        Invoke-KvmLabCommand kvm1 'sh', '-c', "test -e $TpmState && echo left || echo gone" | Should -Be 'gone'
         Volumes | Should -Not -Contain "${P}uefi.qcow2"
     }
 

@@ -112,7 +112,8 @@ done
 function Initialize-TinyGuest {
     $out = & bash (Join-Path $PSScriptRoot 'lab/tiny-guest.sh') build 2>&1
     if ($LASTEXITCODE -ne 0) { throw "tiny-guest.sh build failed: $($out | Select-Object -Last 3)" }
-    $dir = ($out | Select-Object -Last 1).ToString().Trim()
+    # The path is the last line of stdout; stderr's progress lines may arrive after it.
+    $dir = ($out | Where-Object { $_ -isnot [System.Management.Automation.ErrorRecord] } | Select-Object -Last 1).ToString().Trim()
     [pscustomobject]@{
         Kernel  = "$dir/vmlinuz"
         Initrd  = "$dir/initrd.img"
