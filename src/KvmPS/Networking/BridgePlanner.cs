@@ -21,6 +21,13 @@ internal static class BridgePlanner
     public static BridgePlan? Plan(BridgeRequest request, NetworkFacts facts, string computerName)
     {
         ValidateNames(request);
+        if (!facts.ProbeComplete)
+        {
+            // Planning from half the facts could miss the profile or file that holds the addressing.
+            throw Refuse("NetworkProbeIncomplete", ErrorCategory.ReadError, $"The network probe of {computerName} was cut off: nothing was changed.",
+                "Try again; if it repeats, run the command with -Verbose to see the probe's output.");
+        }
+
         NetworkLink nic = facts.Link(request.InterfaceName)
             ?? throw Refuse("InterfaceNotFound", ErrorCategory.ObjectNotFound,
                 $"{computerName} has no network interface '{request.InterfaceName}'. It has: {Names(facts.Links.Where(l => l.Kind != LinkKind.Loopback))}.",

@@ -43,6 +43,16 @@ internal static class IfcfgBridge
         facts.IfcfgText.TryGetValue(nic, out string? nicText);
         plan.Files.Add(new BridgeFile($"{Directory}/ifcfg-{nic}", PortFile(nic, bridge, plan.MacAddress, nicText, facts.RhelMajor)));
 
+        // Static routes of the NIC (route-eth0, route6-eth0) would no longer apply: they move to the bridge.
+        foreach (string family in new[] { "route", "route6" })
+        {
+            if (facts.RouteFiles.TryGetValue($"{family}-{nic}", out string? routes))
+            {
+                plan.Files.Add(new BridgeFile($"{Directory}/{family}-{bridge}", RouteFileFor(routes, nic, bridge)));
+                plan.DeletedFiles.Add($"{Directory}/{family}-{nic}");
+            }
+        }
+
         plan.Apply.Add(new[] { "ifdown", nic });
         plan.Apply.Add(new[] { "ifup", nic });
         plan.Apply.Add(new[] { "ifup", bridge });
@@ -156,6 +166,29 @@ internal static class IfcfgBridge
         lines.Add("BOOTPROTO=none");
         lines.Add($"BRIDGE={bridge}");
         return string.Join("\n", lines) + "\n";
+    }
+
+    /// <summary>A route file with the NIC's name replaced by the bridge's where it names the device ("dev eth0", DEVICEn=eth0).</summary>
+    internal static string RouteFileFor(string routes, string nic, string bridge)
+    {
+        var lines = routes.Replace("\r\n", "\n").Split('\n').Select(line =>
+        {
+            string[] words = line.Split(' ');
+            for (int i = 1; i < words.Length; i++)
+            {
+                if (words[i] == nic && words[i - 1] == "dev")
+                {
+                    words[i] = bridge;
+                }
+            }
+
+            string joined = string.Join(" ", words);
+            int equals = joined.IndexOf('=');
+            return equals > 0 && joined.StartsWith("DEVICE", StringComparison.Ordinal) && joined.Substring(equals + 1).Trim('"', '\'') == nic
+                ? joined.Substring(0, equals + 1) + bridge
+                : joined;
+        });
+        return string.Join("\n", lines);
     }
 
     /// <summary>The NIC's addressing as its ifcfg (and /etc/sysconfig/network's GATEWAY) say.</summary>

@@ -188,4 +188,31 @@ public sealed class BridgeBackendTests
         Assert.Contains("Write /etc/sysconfig/network-scripts/ifcfg-br0:\n    DEVICE=br0\n    TYPE=Bridge\n", text, StringComparison.Ordinal);
         Assert.Contains("    (the files above as they were before)\n    ifup eth0", text, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void TheNicsStaticRouteFilesMoveToTheBridgeAndComeBackOnRollback()
+    {
+        BridgePlan plan = Plan(Request(), Host(h =>
+        {
+            WithNetworkScripts(h, 6, "DEVICE=eth0\nBOOTPROTO=none\nIPADDR=192.0.2.10\nPREFIX=24\n");
+            h.RouteFiles["route-eth0"] = "10.9.0.0/16 via 192.0.2.254 dev eth0\n10.8.0.0/16 via 192.0.2.253\n";
+            h.RouteFiles["route-eth1"] = "10.7.0.0/16 via 198.51.100.1 dev eth1\n";
+        }));
+
+        BridgeFile routes = plan.Files.Single(f => f.Path.EndsWith("/route-br0", StringComparison.Ordinal));
+        Assert.Equal("10.9.0.0/16 via 192.0.2.254 dev br0\n10.8.0.0/16 via 192.0.2.253\n", routes.Content);
+        Assert.Equal(new[] { "/etc/sysconfig/network-scripts/route-eth0" }, plan.DeletedFiles);
+        Assert.DoesNotContain(plan.Files, f => f.Path.EndsWith("route-eth1", StringComparison.Ordinal));
+        // The rollback puts route-eth0 back and removes route-br0, as it does for every file the change touched.
+        string restore = BridgeScripts.RenderRestore(plan);
+        Assert.Contains("/etc/sysconfig/network-scripts/route-eth0", restore, StringComparison.Ordinal);
+        Assert.Contains("/etc/sysconfig/network-scripts/route-br0", restore, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void OldStyleRouteFilesNameTheBridge()
+    {
+        Assert.Equal("ADDRESS0=10.9.0.0\nNETMASK0=255.255.0.0\nGATEWAY0=192.0.2.254\nDEVICE0=br0",
+            IfcfgBridge.RouteFileFor("ADDRESS0=10.9.0.0\nNETMASK0=255.255.0.0\nGATEWAY0=192.0.2.254\nDEVICE0=eth0", "eth0", "br0"));
+    }
 }

@@ -12,7 +12,7 @@ internal static class BridgeFixtures
 
     public static NetworkFacts Host(Action<NetworkFacts>? change = null, string tools = "ip ping getent")
     {
-        var facts = new NetworkFacts();
+        var facts = new NetworkFacts { ProbeComplete = true };
         facts.Links.Add(new NetworkLink { Name = "lo", Kind = LinkKind.Loopback, IsUp = true });
         var eth0 = new NetworkLink { Name = "eth0", Kind = LinkKind.Ethernet, MacAddress = Mac, IsUp = true, HasCarrier = true, Mtu = 1500 };
         eth0.Addresses.Add(new LinkAddress("192.0.2.10", 24, false, false));

@@ -295,4 +295,10 @@ public sealed class BridgePlannerTests
         Assert.Contains(" ipv4.dns 192.0.2.54 ", add, StringComparison.Ordinal);
         Assert.EndsWith(" ipv6.dns 2001:db8::53", add, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void FactsFromACutOffProbeAreNotPlannedFrom()
+    {
+        Assert.Equal("NetworkProbeIncomplete", Refusal(Request(), Host(h => h.ProbeComplete = false)).ErrorId);
+    }
 }
