@@ -20,10 +20,10 @@ internal sealed class LatencyProxy : IDisposable
     private readonly CancellationTokenSource _stop = new();
     private long _roundTrips;
 
-    public LatencyProxy(IPEndPoint target)
+    public LatencyProxy(IPEndPoint target, int port = 0)
     {
         _target = target;
-        _listener = new TcpListener(IPAddress.Loopback, 0);
+        _listener = new TcpListener(IPAddress.Loopback, port);
         _listener.Start();
         Port = ((IPEndPoint)_listener.LocalEndpoint).Port;
         _ = Task.Run(AcceptLoop);

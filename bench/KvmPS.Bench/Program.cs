@@ -21,9 +21,15 @@ internal static class Program
 {
     private static int Main(string[] args)
     {
+        if (args.Length > 0 && args[0] == "proxy")
+        {
+            return RunProxy(args);
+        }
+
         if (args.Length == 0 || args[0] != "transport")
         {
             Console.Error.WriteLine("usage: KvmPS.Bench transport [--delays 0,25] [--iterations 15] [--filter text] [--lab tests/lab/.state/lab.json]");
+            Console.Error.WriteLine("       KvmPS.Bench proxy --target <ip>:<port> [--delay <ms>] [--port 0]");
             return 2;
         }
 
@@ -68,6 +74,53 @@ internal static class Program
         }
 
         File.Delete(proxyKnownHosts);
+        return 0;
+    }
+
+    /// <summary>
+    /// The latency proxy on its own, for scripts (bench/Guests.Bench.ps1): prints "port N" and runs
+    /// until stdin closes or the process is killed. Lines on stdin: "delay MS" sets the one-way
+    /// delay, "turns" prints the round trips seen since the last "reset"; each is answered with one line.
+    /// </summary>
+    private static int RunProxy(string[] args)
+    {
+        string? target = Option(args, "--target");
+        if (target is null || !IPEndPoint.TryParse(target, out IPEndPoint? endPoint))
+        {
+            Console.Error.WriteLine("usage: KvmPS.Bench proxy --target <ip>:<port> [--delay <ms>] [--port 0]");
+            return 2;
+        }
+
+        using var proxy = new LatencyProxy(endPoint, int.Parse(Option(args, "--port") ?? "0"))
+        {
+            OneWayDelay = TimeSpan.FromMilliseconds(double.Parse(Option(args, "--delay") ?? "0", System.Globalization.CultureInfo.InvariantCulture)),
+        };
+        Console.WriteLine($"port {proxy.Port}");
+        string? line;
+        while ((line = Console.In.ReadLine()) is not null)
+        {
+            string[] words = line.Trim().Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            switch (words.Length > 0 ? words[0] : "")
+            {
+                case "delay" when words.Length == 2 && double.TryParse(words[1], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double ms):
+                    proxy.OneWayDelay = TimeSpan.FromMilliseconds(ms);
+                    Console.WriteLine($"delay {ms}");
+                    break;
+                case "turns":
+                    Console.WriteLine($"turns {proxy.RoundTrips}");
+                    break;
+                case "reset":
+                    proxy.ResetCount();
+                    Console.WriteLine("reset");
+                    break;
+                case "":
+                    break;
+                default:
+                    Console.WriteLine("error: expected 'delay MS', 'turns' or 'reset'");
+                    break;
+            }
+        }
+
         return 0;
     }
 
