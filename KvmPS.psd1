@@ -13,6 +13,7 @@
         'Connect-KvmHost'
         'Disconnect-KvmHost'
         'Get-KvmHost'
+        'Get-KvmBridge'
         'Get-KvmGuest'
         'Get-KvmSession'
         'Install-KvmHost'

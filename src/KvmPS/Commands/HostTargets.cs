@@ -20,6 +20,19 @@ internal sealed class HostTargets
 
     public void Add(IEnumerable<KvmSession> sessions) => _targets.AddRange(sessions);
 
+    /// <summary>-Session when given, else -ComputerName (a cmdlet's two ways of naming hosts).</summary>
+    public void Add(IEnumerable<KvmSession>? sessions, IEnumerable<string>? names)
+    {
+        if (sessions is not null)
+        {
+            Add(sessions);
+        }
+        else if (names is not null)
+        {
+            Add(names);
+        }
+    }
+
     /// <summary>A guest's host: its own session while open, else its computer name.</summary>
     public static object Of(KvmGuest guest)
         => guest.Session is { Connection: not null, State: not KvmSessionState.Closed } ? guest.Session : guest.ComputerName;

@@ -8,42 +8,20 @@ namespace KvmPS.Commands;
 
 /// <summary>
 /// Base of the guest cmdlets: guests named by -Name (wildcards) on hosts named by -ComputerName or
-/// -Session (the local machine by default), or guests from the pipeline. Input is grouped by host
+/// -Session (the local machine by default; the parameters of <see cref="KvmHostItemCmdlet"/>), or
+/// guests from the pipeline. Input is grouped by host
 /// so that each host costs one inventory round trip, whatever the number of guests.
 /// </summary>
-public abstract class KvmGuestCmdlet : KvmCmdlet
+public abstract class KvmGuestCmdlet : KvmHostItemCmdlet
 {
     private readonly Dictionary<string, HostWork> _work = new(StringComparer.Ordinal);
     private readonly List<string> _order = new();
-
-    /// <summary>Guest names; wildcards are allowed.</summary>
-    [Parameter(ParameterSetName = "Name", Position = 0)]
-    [Parameter(ParameterSetName = "Session", Position = 0)]
-    [SupportsWildcards]
-    [ValidateNotNullOrEmpty]
-    public string[]? Name { get; set; }
-
-    /// <summary>Hosts by name (host, user@host, host:port); localhost means this machine.</summary>
-    [Parameter(ParameterSetName = "Name", ValueFromPipelineByPropertyName = true)]
-    [Alias("CN", "HostName")]
-    [ValidateNotNullOrEmpty]
-    public string[]? ComputerName { get; set; }
-
-    /// <summary>Hosts by session.</summary>
-    [Parameter(ParameterSetName = "Session", Mandatory = true, ValueFromPipeline = true)]
-    [ValidateNotNullOrEmpty]
-    public KvmSession[]? Session { get; set; }
 
     /// <summary>Guests from Get-KvmGuest or New-KvmGuest.</summary>
     [Parameter(ParameterSetName = "Guest", Mandatory = true, ValueFromPipeline = true)]
     [Alias("InputObject")]
     [ValidateNotNullOrEmpty]
     public KvmGuest[]? Guest { get; set; }
-
-    /// <summary>How many hosts are worked on at once.</summary>
-    [Parameter]
-    [ValidateRange(1, 256)]
-    public int ThrottleLimit { get; set; } = 32;
 
     /// <summary>Guest cmdlets that change guests need a name or guests; Get-KvmGuest lists all.</summary>
     internal virtual bool RequiresSelection => true;
@@ -110,17 +88,11 @@ public abstract class KvmGuestCmdlet : KvmCmdlet
             inventory.ToList().ForEach(Take);
         }
 
-        foreach (string pattern in work.Patterns)
+        if (work.Patterns.Count > 0)
         {
-            var wildcard = WildcardPattern.Get(pattern, WildcardOptions.IgnoreCase);
-            List<KvmGuest> matches = inventory.Where(g => wildcard.IsMatch(g.Name)).ToList();
-            matches.ForEach(Take);
-            if (matches.Count == 0 && !WildcardPattern.ContainsWildcardCharacters(pattern))
-            {
-                context.Error(new KvmException("GuestNotFound", ErrorCategory.ObjectNotFound,
-                    $"There is no guest named '{pattern}' on {session.ComputerName}.",
-                    $"List the guests with: Get-KvmGuest -ComputerName {session.ComputerName}"), pattern);
-            }
+            NameSelection.Select(inventory, g => g.Name, work.Patterns, pattern => new KvmException("GuestNotFound", ErrorCategory.ObjectNotFound,
+                $"There is no guest named '{pattern}' on {session.ComputerName}.",
+                $"List the guests with: Get-KvmGuest -ComputerName {session.ComputerName}"), context).ForEach(Take);
         }
 
         foreach (KvmGuest wanted in work.Guests)

@@ -31,25 +31,11 @@ public abstract class KvmHostCmdlet : KvmCmdlet
     [ValidateRange(1, 256)]
     public int ThrottleLimit { get; set; } = 32;
 
-    protected override void ProcessRecord()
-    {
-        if (Session is not null)
-        {
-            _targets.Add(Session);
-        }
-        else if (ComputerName is not null)
-        {
-            _targets.Add(ComputerName);
-        }
-    }
+    protected override void ProcessRecord() => _targets.Add(Session, ComputerName);
 
     /// <summary>Runs <paramref name="work"/> once per target host, hosts in parallel.</summary>
     internal void ForEachHost(string activity, Action<KvmSession, WorkContext> work)
     {
-        RunParallel(_targets.Distinct(), ThrottleLimit, activity, HostTargets.Describe, (target, context) =>
-        {
-            KvmSession session = HostTargets.Resolve(target, context);
-            work(session, context);
-        });
+        RunParallel(_targets.Distinct(), ThrottleLimit, activity, HostTargets.Describe, (target, context) => work(HostTargets.Resolve(target, context), context));
     }
 }

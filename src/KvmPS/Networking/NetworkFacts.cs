@@ -203,6 +203,9 @@ internal sealed class NetworkFacts
     /// <summary>/etc/init.d/network or /etc/rc.d/init.d/network exists (RHEL 5-7 network service).</summary>
     public bool HasNetworkService { get; set; }
 
+    /// <summary>Bridges that libvirt networks own (virbr0 of "default"), bridge name to network name.</summary>
+    public Dictionary<string, string> LibvirtBridges { get; } = new(StringComparer.Ordinal);
+
     /// <summary>/etc/redhat-release's major version, or 0 (not RHEL-like or unknown).</summary>
     public int RhelMajor { get; set; }
 

@@ -17,7 +17,7 @@ internal static partial class NetworkFactsParser
     private static readonly HashSet<string> SectionNames = new(StringComparer.Ordinal)
     {
         "links", "addrs", "routes", "routes6", "resolv", "sys", "brctl", "nm", "nmdevices", "nmconnections",
-        "nmprofiles", "nmprofile", "ifcfg", "routefile", "network", "tools", "netservice", "release", "end",
+        "nmprofiles", "nmprofile", "ifcfg", "routefile", "network", "tools", "netservice", "release", "libvirtnets", "end",
     };
 
     /// <summary>Link kinds as `ip -d link` names them (the rtnetlink kind); anything not listed is not a kind.</summary>
@@ -89,6 +89,13 @@ internal static partial class NetworkFactsParser
                     break;
                 case "brctl":
                     ParseBrctl(extra, section.Lines);
+                    break;
+                case "libvirtnets":
+                    foreach (string[] words in section.Lines.Select(l => l.Split(new[] { ' ' }, StringSplitOptions.RemoveEmptyEntries)).Where(w => w.Length == 2))
+                    {
+                        facts.LibvirtBridges[words[1]] = words[0];
+                    }
+
                     break;
                 default:
                     ParseConfigSection(facts, section);

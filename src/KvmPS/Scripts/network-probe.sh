@@ -113,5 +113,12 @@ for f in /etc/rc.d/init.d/network /etc/init.d/network; do
     if [ -f "$f" ]; then printf '%s\n' "$f"; break; fi
 done
 section release; cat /etc/redhat-release
+# The bridges libvirt's networks own (virbr0 of "default"): "<network> <bridge>".
+section libvirtnets
+if command -v virsh >/dev/null 2>&1; then
+    for n in $(virsh -c qemu:///system net-list --all --name); do
+        printf '%s %s\n' "$n" "$(virsh -c qemu:///system net-info "$n" | sed -n 's/^Bridge: *//p')"
+    done
+fi
 section end
 exit 0
