@@ -13,6 +13,7 @@
         'Connect-KvmHost'
         'Disconnect-KvmHost'
         'Get-KvmHost'
+        'Get-KvmNetwork'
         'Get-KvmBridge'
         'Get-KvmGuest'
         'Get-KvmSession'

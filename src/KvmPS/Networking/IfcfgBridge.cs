@@ -207,7 +207,7 @@ internal static class IfcfgBridge
             string prefix = Get("PREFIX" + suffix);
             if (prefix.Length == 0 && Ipv4.TryParse(Get("NETMASK" + suffix), out uint mask))
             {
-                prefix = CountBits(mask).ToString(CultureInfo.InvariantCulture);
+                prefix = Ipv4.PrefixLength(mask).ToString(CultureInfo.InvariantCulture);
             }
 
             addressing.Ipv4.Add($"{ip}/{(prefix.Length > 0 ? prefix : DefaultPrefix(ip))}");
@@ -237,17 +237,6 @@ internal static class IfcfgBridge
         string trimmed = line.TrimStart();
         int equals = trimmed.IndexOf('=');
         return trimmed.StartsWith("#", StringComparison.Ordinal) || equals <= 0 ? "" : trimmed.Substring(0, equals).Trim();
-    }
-
-    private static int CountBits(uint mask)
-    {
-        int bits = 0;
-        for (; mask != 0; mask <<= 1)
-        {
-            bits++;
-        }
-
-        return bits;
     }
 
     /// <summary>initscripts' ipcalc default when neither PREFIX nor NETMASK is set: the address class.</summary>

@@ -48,6 +48,18 @@ internal static class Ipv4
             && text.Substring(slash + 1) == prefix.ToString(CultureInfo.InvariantCulture);
     }
 
+    /// <summary>The prefix length of a netmask (its leading one bits): 255.255.255.0 is 24.</summary>
+    public static int PrefixLength(uint mask)
+    {
+        int bits = 0;
+        for (; (mask & 0x80000000u) != 0; mask <<= 1)
+        {
+            bits++;
+        }
+
+        return bits;
+    }
+
     public static uint Mask(int prefix) => prefix == 0 ? 0 : uint.MaxValue << (32 - prefix);
 
     public static string Format(uint address)
