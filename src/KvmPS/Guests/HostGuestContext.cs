@@ -155,7 +155,8 @@ internal sealed class HostGuestContext
                 OsInfoIds[lines[0].Trim()] = lines.Count > 1 ? lines[1].Trim() : "";
                 break;
             case "firmware":
-                foreach (string[] words in lines.Select(l => l.Split(new[] { ' ' }, StringSplitOptions.RemoveEmptyEntries)).Where(w => w.Length > 0 && w[0].EndsWith(".json", StringComparison.Ordinal)))
+                foreach (string[] words in lines.Select(l => l.Split(new[] { ' ' }, StringSplitOptions.RemoveEmptyEntries))
+                    .Where(w => w.Length > 0 && w[0].EndsWith(".json", StringComparison.Ordinal) && !w.Contains("other-arch")))
                 {
                     FirmwareDescriptors.Add(words[0]);
                     if (words.Skip(1).Contains("secure-boot"))

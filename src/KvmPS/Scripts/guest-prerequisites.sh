@@ -51,6 +51,8 @@ for f in /usr/share/qemu/firmware/*.json; do
     printf '%s' "${f##*/}"
     grep -q '"secure-boot"' "$f" && printf ' secure-boot'
     grep -q '"enrolled-keys"' "$f" && printf ' enrolled-keys'
+    # Guests are x86_64: firmware for other architectures (qemu-efi-aarch64...) does not count.
+    grep -q '"x86_64"' "$f" || printf ' other-arch'
     printf '\n'
 done
 section tools

@@ -112,6 +112,16 @@ public sealed class HostGuestContextTests
     }
 
     [Fact]
+    public void FirmwareForOtherArchitecturesDoesNotCount()
+    {
+        HostGuestContext host = HostGuestContext.Parse("\n@@firmware\n60-edk2-aarch64.json other-arch\n50-edk2-aarch64-secure.json secure-boot other-arch\n60-edk2-x86_64.json\n\n@@end\n");
+
+        Assert.Equal(new[] { "60-edk2-x86_64.json" }, host.FirmwareDescriptors);
+        Assert.Empty(host.SecureBootFirmware);
+        Assert.Empty(HostGuestContext.Parse("\n@@firmware\n60-edk2-aarch64.json other-arch\n\n@@end\n").FirmwareDescriptors);
+    }
+
+    [Fact]
     public void MissingPoolAndNoOsInfoLeaveThemEmpty()
     {
         HostGuestContext host = HostGuestContext.Parse("\n@@networks\ndefault\n\n@@pool\nfast\npath \nstate \n\n@@osinfo\nwin11\n\n@@firmware\n\n@@tools\n\n@@end\n");
