@@ -97,6 +97,13 @@ internal sealed class HostShell : ICommandAborter, IDisposable
     /// <summary>Raised with the exact text of each command before it is sent (for -Verbose).</summary>
     public Action<string>? CommandLog { get; set; }
 
+    /// <summary>
+    /// A second, independent connection to the same host with the same credentials and elevation,
+    /// not opened yet: a change that may cut this connection (a bridge) is verified through it.
+    /// The caller disposes it.
+    /// </summary>
+    public HostShell Another(int maxChannels = 1) => new(_connect, _elevation, _sudoPassword, maxChannels, _connectTimeout);
+
     /// <summary>Opens the connection and the first shell now (Connect-KvmHost), not on first use.</summary>
     public void Open(CancellationToken cancel)
     {
