@@ -225,7 +225,7 @@ internal static class BridgePlanner
         }
         else if (backend == KvmBridgeBackend.Ifcfg && ifcfg is not null)
         {
-            IfcfgBridge.ReadAddressing(ifcfg, facts, addressing);
+            IfcfgBridge.ReadAddressing(ifcfg, addressing);
         }
         else
         {

@@ -192,7 +192,7 @@ internal static class IfcfgBridge
     }
 
     /// <summary>The NIC's addressing as its ifcfg (and /etc/sysconfig/network's GATEWAY) say.</summary>
-    internal static void ReadAddressing(Dictionary<string, string> ifcfg, NetworkFacts facts, BridgeAddressing addressing)
+    internal static void ReadAddressing(Dictionary<string, string> ifcfg, BridgeAddressing addressing)
     {
         string Get(string key) => ifcfg.TryGetValue(key, out string? value) ? value : "";
         addressing.Dhcp = Get("BOOTPROTO").Equals("dhcp", StringComparison.OrdinalIgnoreCase) || Get("BOOTPROTO").Equals("bootp", StringComparison.OrdinalIgnoreCase);
