@@ -15,6 +15,8 @@
         'Get-KvmHost'
         'Get-KvmNetwork'
         'Get-KvmBridge'
+        'New-KvmBridge'
+        'Remove-KvmBridge'
         'Get-KvmGuest'
         'Get-KvmSession'
         'Install-KvmHost'

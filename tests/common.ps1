@@ -120,3 +120,107 @@ function Initialize-TinyGuest {
         Cmdline = (Get-Content "$dir/cmdline" -Raw).Trim()
     }
 }
+
+# Puts a lab host's network back as lab.sh made it, without KvmPS: eth0 with its address, a
+# default route via the lab gateway (so gateway checks have one), no bridge named in -Bridge,
+# no armed bridge change. For bridge tests: a failed test must not leave the next one a broken host.
+function Reset-LabNetwork {
+    param([Parameter(Mandatory)]$Lab, [int]$Index = 0, [string[]]$Bridge = @('br0'))
+    $h = $Lab.hosts[$Index]
+    $script = @'
+addr=$1 gw=$2
+shift 2
+# No pid namespace in the lab: only this host's (network namespace's) timers.
+me=$(readlink /proc/self/ns/net)
+for p in $(pgrep -f "[k]vmps-bridge-"); do [ "$(readlink /proc/$p/ns/net)" = "$me" ] && kill "$p"; done
+rm -rf /var/run/kvmps-bridge-*
+for b in "$@"; do ip link del dev "$b" 2>/dev/null; done
+ip link set dev eth0 nomaster 2>/dev/null
+ip addr flush dev eth0 scope global
+ip addr add "$addr/24" dev eth0
+ip link set dev eth0 up
+ip route replace default via "$gw" dev eth0
+'@
+    Invoke-KvmLabCommand $h.name (@('sh', '-s', '--', $h.address, $Lab.gateway) + $Bridge) -InputText $script | Out-Null
+}
+
+# Makes the next bridge change of this process end by taking its link down (the lock-out tests):
+# an internal hook of KvmPS, so reached by reflection.
+function Set-BridgeConnectivityCut([bool]$Enabled) {
+    (Get-Module KvmPS).ImplementingAssembly.GetType('KvmPS.Networking.BridgeChange').
+        GetField('CutConnectivityAfterApply', [Reflection.BindingFlags]'NonPublic,Static').SetValue($null, $Enabled)
+}
+
+# What a command's -WhatIf shows: written to the host, not to a stream, so a transcript records it.
+function Get-WhatIfText([Parameter(Mandatory)][scriptblock]$Command) {
+    $transcript = Join-Path ([IO.Path]::GetTempPath()) ("kvmps-whatif-" + [guid]::NewGuid().ToString('N') + '.txt')
+    $null = Start-Transcript -Path $transcript
+    try { $null = & $Command }
+    finally { $null = Stop-Transcript }
+    $text = Get-Content -Raw $transcript
+    Remove-Item $transcript
+    $text
+}
+
+# Runs NetworkManager in a lab host (tests/lab/nm-host.sh), managing eth0 with its lab address.
+function Start-LabNetworkManager {
+    param([Parameter(Mandatory)]$Lab, [int]$Index = 1)
+    $h = $Lab.hosts[$Index]
+    Reset-LabNetwork $Lab -Index $Index
+    $script = Get-Content -Raw (Join-Path $PSScriptRoot 'lab/nm-host.sh')
+    Invoke-KvmLabCommand $h.name 'sh', '-s', '--', 'start', "$($h.address)/24", $Lab.gateway -InputText $script -TimeoutSec 120 | Out-Null
+}
+
+function Stop-LabNetworkManager {
+    param([Parameter(Mandatory)]$Lab, [int]$Index = 1)
+    $script = Get-Content -Raw (Join-Path $PSScriptRoot 'lab/nm-host.sh')
+    Invoke-KvmLabCommand $Lab.hosts[$Index].name 'sh', '-s', '--', 'stop' -InputText $script | Out-Null
+    Reset-LabNetwork $Lab -Index $Index
+}
+
+# One lock-out trial: the bridge change in $Change ends by cutting the host off (test hook); it
+# must fail with $ErrorId, saying the host was restored. Returns the seconds until the cmdlet
+# gave that answer (the host answering a new connection again).
+function Invoke-BridgeLockoutTrial {
+    param([Parameter(Mandatory)][scriptblock]$Change, [Parameter(Mandatory)][string]$ErrorId)
+    Set-BridgeConnectivityCut $true
+    $clock = [Diagnostics.Stopwatch]::StartNew()
+    try {
+        & $Change
+        throw 'the change was kept although it cut the host off'
+    }
+    catch {
+        $_.FullyQualifiedErrorId | Should -BeLike "$ErrorId,*"
+        $_.Exception.Message | Should -Match 'The host was restored as it was and answers again on a new connection'
+    }
+    finally {
+        Set-BridgeConnectivityCut $false
+    }
+
+    [math]::Round($clock.Elapsed.TotalSeconds, 1)
+}
+
+# Prints and saves (output/test-results/<Name>.csv) the outcome of lock-out trials.
+function Write-LockoutTrials {
+    param([Parameter(Mandatory)][string]$Name, [Parameter(Mandatory)][AllowEmptyCollection()][object[]]$Trials, [int]$Expected)
+    if (-not $Trials.Count) { return }
+    $seconds = $Trials.Seconds | Measure-Object -Minimum -Maximum -Average
+    Write-Host ('{0}: {1}/{2} recovered; time to recovery min {3:0.0} s, mean {4:0.0} s, max {5:0.0} s' -f
+        $Name, @($Trials | Where-Object Recovered).Count, $Expected, $seconds.Minimum, $seconds.Average, $seconds.Maximum)
+    $dir = Join-Path $PSScriptRoot '../output/test-results'
+    $null = New-Item -ItemType Directory -Force $dir
+    $Trials | Export-Csv -NoTypeInformation (Join-Path $dir "$Name.csv")
+}
+
+# A lab host's network as bridge tests compare it: bridges, global IPv4 addresses, the default
+# route, and state directories of bridge changes.
+function Get-LabNetworkState {
+    param([Parameter(Mandatory)][string]$HostName)
+    Invoke-KvmLabCommand $HostName 'sh', '-c', 'ip -o link show type bridge | cut -d: -f2 | tr -d " "; ip -4 -o addr show scope global | tr -s " " | cut -d" " -f2,4; ip route show default | sed "s/ *$//"; ls -d /var/run/kvmps-bridge-* 2>/dev/null; true'
+}
+
+# NetworkManager's view of a lab host: profiles (name, type, autoconnect, device), their files, addresses.
+function Get-LabNmProfiles {
+    param([Parameter(Mandatory)][string]$HostName)
+    Invoke-KvmLabCommand $HostName 'sh', '-c', 'nmcli -t -f NAME,TYPE,AUTOCONNECT,DEVICE connection show | sort; ls /etc/NetworkManager/system-connections; ip -4 -o addr show scope global | tr -s " " | cut -d" " -f2,4'
+}

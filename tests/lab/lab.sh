@@ -34,10 +34,12 @@ LAB_PASSWORD='KvmLab-Passw0rd!'              # root and every lab user, lab host
 LAB_USERS=(kvmuser kvmnopw kvmlimited)
 DEB_PACKAGES=(libvirt-daemon-system libvirt-clients qemu-system-x86 qemu-utils openssh-server
   openssh-client iproute2 bridge-utils dnsmasq-base iptables genisoimage cpio busybox-static
-  procps psmisc util-linux sudo openssl virtinst ovmf swtpm swtpm-tools)
+  procps psmisc util-linux sudo openssl virtinst ovmf swtpm swtpm-tools iputils-ping
+  network-manager dbus)
 # Binaries `check-deps` requires, with the package that brings each one.
 REQUIRED_BINS=(unshare nsenter ip ss libvirtd virtlogd virsh sshd ssh ssh-keygen ssh-keyscan
-  qemu-system-x86_64 qemu-img sudo taskset flock findmnt mountpoint openssl virt-install swtpm swtpm_setup)
+  qemu-system-x86_64 qemu-img sudo taskset flock findmnt mountpoint openssl virt-install swtpm swtpm_setup
+  ping dnsmasq)
 # A clean environment for everything run inside a host (the caller's PATH may hold pyenv & co).
 HOST_ENV=(PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root USER=root
   LOGNAME=root SHELL=/bin/bash LANG=C.UTF-8 "TERM=${TERM:-dumb}")
@@ -499,12 +501,22 @@ net_up() {
   ip -n "$SWITCH_NS" link set uplink master br0 up
   ip addr add "$GATEWAY/24" dev "$ROOT_VETH"
   ip link set "$ROOT_VETH" up
+  dns_up
+}
+
+# The DNS server the hosts' resolv.conf names (the gateway), so that DNS checks (New-KvmBridge)
+# have something real to ask: gw.kvmlab.test is the gateway; nothing is forwarded anywhere.
+dns_up() {
+  dnsmasq --conf-file=/dev/null --port=53 --listen-address="$GATEWAY" --bind-interfaces \
+    --no-resolv --no-hosts --no-poll --address="/gw.kvmlab.test/$GATEWAY" --pid-file="$RUNTIME/dns.pid" ||
+    die "dnsmasq did not start on $GATEWAY:53"
 }
 
 net_healthy() {
   is_nsfs "/run/netns/$SWITCH_NS" &&
     ip -br addr show dev "$ROOT_VETH" 2>/dev/null | grep -q "$GATEWAY/24" &&
-    ip -n "$SWITCH_NS" link show br0 >/dev/null 2>&1
+    ip -n "$SWITCH_NS" link show br0 >/dev/null 2>&1 &&
+    [[ -s $RUNTIME/dns.pid ]] && kill -0 "$(cat "$RUNTIME/dns.pid")" 2>/dev/null
 }
 
 net_host_up() {
@@ -678,6 +690,7 @@ teardown_all() {
   # shellcheck disable=SC2046
   hosts_down $( (registered_hosts; ip netns list 2>/dev/null | awk -v p="$P-" 'index($1, p) == 1 && substr($1, length(p) + 1) ~ /^kvm[1-9]$/ {print substr($1, length(p) + 1)}') | sort -u)
   if [[ -e /run/netns/$SWITCH_NS ]]; then ip netns del "$SWITCH_NS" 2>/dev/null || true; fi
+  if [[ -s $RUNTIME/dns.pid ]]; then kill "$(cat "$RUNTIME/dns.pid")" 2>/dev/null || true; fi
   ip link del "$ROOT_VETH" 2>/dev/null || true
   for b in $(cg_bases); do
     if [[ -d $b ]]; then find "$b" -depth -type d -exec rmdir {} + 2>/dev/null || true; fi

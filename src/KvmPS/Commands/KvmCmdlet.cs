@@ -119,6 +119,8 @@ public abstract class KvmCmdlet : PSCmdlet, IDisposable
         KvmException mapped = exception switch
         {
             KvmException known => known,
+            HostConnectException refused => new KvmException("ConnectionFailed", ErrorCategory.ConnectionError, refused.Message,
+                "Check that the host is up, reachable and that sshd listens; the next command reconnects on its own.", refused),
             HostUnreachableException lost => new KvmException("HostUnreachable", ErrorCategory.ConnectionError, lost.Message,
                 "Check that the host is up and reachable; the next command reconnects on its own.", lost),
             TimeoutException slow => new KvmException("OperationTimedOut", ErrorCategory.OperationTimeout, slow.Message,

@@ -38,7 +38,8 @@ internal static class BridgeInventory
         return bridges;
     }
 
-    private static (string Backend, string Definition) Owner(NetworkFacts facts, string bridge)
+    /// <summary>What owns a bridge: a libvirt network, a NetworkManager profile, an ifcfg file, or nothing (iproute2).</summary>
+    internal static (string Backend, string Definition) Owner(NetworkFacts facts, string bridge)
     {
         if (facts.LibvirtBridges.TryGetValue(bridge, out string? network))
         {

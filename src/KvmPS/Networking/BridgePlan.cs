@@ -106,6 +106,9 @@ internal sealed class BridgePlan
     /// <summary>Files the change deletes (backed up first, restored by the rollback).</summary>
     public List<string> DeletedFiles { get; } = new();
 
+    /// <summary>Files the change's commands rewrite (NetworkManager's profiles): backed up first, restored by the rollback.</summary>
+    public List<string> PreservedFiles { get; } = new();
+
     public List<string[]> Apply { get; } = new();
 
     /// <summary>Takes the bridge down before the backed-up files come back; each command may fail without stopping the rest.</summary>
@@ -116,6 +119,9 @@ internal sealed class BridgePlan
 
     public List<string> Warnings { get; } = new();
 
+    /// <summary>The change takes the bridge away (Remove-KvmBridge): the NIC gets the addressing back.</summary>
+    public bool Removes { get; set; }
+
     /// <summary>Survives a reboot (not iproute2).</summary>
     public bool Persistent => Backend != KvmBridgeBackend.IpRoute;
 
@@ -123,8 +129,15 @@ internal sealed class BridgePlan
     public string Describe()
     {
         var text = new StringBuilder();
-        text.Append($"Bridge {Request.Name} from {Request.InterfaceName} with {Backend} ({(Persistent ? "persistent" : "until the next reboot")}); ")
-            .Append($"addressing: {Addressing}; MAC {MacAddress}; STP {(Request.Stp ? "on" : "off")}.\n");
+        if (Removes)
+        {
+            text.Append($"Remove bridge {Request.Name} ({Backend}); {Request.InterfaceName} gets its addressing back: {Addressing}.\n");
+        }
+        else
+        {
+            text.Append($"Bridge {Request.Name} from {Request.InterfaceName} with {Backend} ({(Persistent ? "persistent" : "until the next reboot")}); ")
+                .Append($"addressing: {Addressing}; MAC {MacAddress}; STP {(Request.Stp ? "on" : "off")}.\n");
+        }
         foreach (BridgeFile file in Files)
         {
             text.Append($"Write {file.Path}:\n");
@@ -151,9 +164,9 @@ internal sealed class BridgePlan
             text.Append("    ").Append(PosixQuote.Join(command)).Append('\n');
         }
 
-        if (Files.Count + DeletedFiles.Count > 0)
+        if (BackedUpPaths.Any())
         {
-            text.Append("    (the files above as they were before)\n");
+            text.Append($"    (put back as they were before: {string.Join(", ", BackedUpPaths)})\n");
         }
 
         foreach (string[] command in Restore)
@@ -165,5 +178,5 @@ internal sealed class BridgePlan
     }
 
     /// <summary>Every file the change touches, backed up before it and put back by the rollback (deleted if it did not exist).</summary>
-    internal IEnumerable<string> BackedUpPaths => Files.Select(f => f.Path).Concat(DeletedFiles);
+    internal IEnumerable<string> BackedUpPaths => Files.Select(f => f.Path).Concat(DeletedFiles).Concat(PreservedFiles).Distinct();
 }

@@ -75,28 +75,37 @@ internal static class BridgePlanner
         return plan;
     }
 
+    /// <summary>Refuses what cannot be a Linux interface name (before it goes anywhere near a command line).</summary>
+    internal static void ValidateName(string? value, string parameter)
+    {
+        if (!InterfaceName.IsMatch(value ?? ""))
+        {
+            throw Refuse("InvalidInterfaceName", ErrorCategory.InvalidArgument,
+                $"{parameter} '{value}' is not a valid interface name: 1 to 15 letters, digits, '_', '.' or '-', not starting with '.' or '-'.",
+                $"Use a name like br0 for -Name and the NIC's name (eth0, ens3...) for -InterfaceName.");
+        }
+    }
+
+    internal static void ValidateRollbackTimeout(TimeSpan timeout)
+    {
+        if (timeout < TimeSpan.FromSeconds(10) || timeout > TimeSpan.FromHours(1))
+        {
+            throw Refuse("InvalidRollbackTimeout", ErrorCategory.InvalidArgument, "-RollbackTimeout must be between 10 and 3600 seconds.",
+                "Keep the default (60 s) unless the host takes long to bring links up.");
+        }
+    }
+
     private static void ValidateNames(BridgeRequest request)
     {
-        foreach ((string value, string parameter) in new[] { (request.Name, "-Name"), (request.InterfaceName, "-InterfaceName") })
-        {
-            if (!InterfaceName.IsMatch(value ?? ""))
-            {
-                throw Refuse("InvalidInterfaceName", ErrorCategory.InvalidArgument,
-                    $"{parameter} '{value}' is not a valid interface name: 1 to 15 letters, digits, '_', '.' or '-', not starting with '.' or '-'.",
-                    $"Use a name like br0 for -Name and the NIC's name (eth0, ens3...) for -InterfaceName.");
-            }
-        }
+        ValidateName(request.Name, "-Name");
+        ValidateName(request.InterfaceName, "-InterfaceName");
 
         if (request.Name == request.InterfaceName)
         {
             throw Refuse("InvalidInterfaceName", ErrorCategory.InvalidArgument, $"The bridge cannot have the NIC's name '{request.Name}'.", "Use another -Name, such as br0.");
         }
 
-        if (request.RollbackTimeout < TimeSpan.FromSeconds(10) || request.RollbackTimeout > TimeSpan.FromHours(1))
-        {
-            throw Refuse("InvalidRollbackTimeout", ErrorCategory.InvalidArgument, "-RollbackTimeout must be between 10 and 3600 seconds.",
-                "Keep the default (60 s) unless the host takes long to bring links up.");
-        }
+        ValidateRollbackTimeout(request.RollbackTimeout);
     }
 
     private static void ValidateNic(NetworkLink nic, string computerName)
@@ -192,7 +201,11 @@ internal static class BridgePlanner
         }
     }
 
-    private static BridgeAddressing Addressing(BridgeRequest request, NetworkFacts facts, NetworkLink nic, KvmBridgeBackend backend)
+    /// <summary>
+    /// The addressing asked for, or (Keep) what <paramref name="nic"/> has where <paramref name="backend"/>
+    /// keeps it: the NIC's for a new bridge, the bridge's own when it is removed.
+    /// </summary>
+    internal static BridgeAddressing Addressing(BridgeRequest request, NetworkFacts facts, NetworkLink nic, KvmBridgeBackend backend)
     {
         var addressing = new BridgeAddressing();
         switch (request.AddressSource)

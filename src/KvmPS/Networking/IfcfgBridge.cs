@@ -67,14 +67,28 @@ internal static class IfcfgBridge
     /// <summary>ifcfg-br0.</summary>
     internal static string BridgeFile(BridgePlan plan, bool rhel5)
     {
-        BridgeAddressing addressing = plan.Addressing;
         var lines = new List<string>
         {
             $"DEVICE={plan.Request.Name}",
             "TYPE=Bridge",
             "ONBOOT=yes",
-            $"BOOTPROTO={(addressing.Dhcp ? "dhcp" : "none")}",
         };
+        lines.AddRange(AddressingLines(plan.Addressing, rhel5));
+        lines.Add($"STP={(plan.Request.Stp ? "on" : "off")}");
+        // No forwarding delay: without STP there is nothing to learn, and DHCP would time out waiting.
+        lines.Add("DELAY=0");
+        if (!rhel5)
+        {
+            lines.Add("NM_CONTROLLED=no");
+        }
+
+        return string.Join("\n", lines) + "\n";
+    }
+
+    /// <summary>An addressing as ifcfg lines: BOOTPROTO, IPADDRn with PREFIXn (NETMASK on RHEL 5), GATEWAY, DNSn, DOMAIN, IPv6.</summary>
+    internal static List<string> AddressingLines(BridgeAddressing addressing, bool rhel5)
+    {
+        var lines = new List<string> { $"BOOTPROTO={(addressing.Dhcp ? "dhcp" : "none")}" };
         IEnumerable<string> ipv4 = rhel5 ? addressing.Ipv4.Take(1) : addressing.Ipv4;
         int n = 0;
         foreach (string cidr in ipv4)
@@ -114,19 +128,28 @@ internal static class IfcfgBridge
             }
         }
 
-        lines.Add($"STP={(plan.Request.Stp ? "on" : "off")}");
-        // No forwarding delay: without STP there is nothing to learn, and DHCP would time out waiting.
-        lines.Add("DELAY=0");
-        if (!rhel5)
-        {
-            lines.Add("NM_CONTROLLED=no");
-        }
-
-        return string.Join("\n", lines) + "\n";
+        return lines;
     }
 
     /// <summary>The NIC's ifcfg as a bridge port: its own lines without the addressing, plus BRIDGE=.</summary>
     internal static string PortFile(string nic, string bridge, string mac, string? original, int rhelMajor)
+    {
+        List<string> lines = OwnLines(nic, mac, original, rhelMajor);
+        lines.Add("BOOTPROTO=none");
+        lines.Add($"BRIDGE={bridge}");
+        return string.Join("\n", lines) + "\n";
+    }
+
+    /// <summary>The NIC's ifcfg once its bridge is gone: its own lines without BRIDGE=, plus the bridge's addressing.</summary>
+    internal static string UnbridgedFile(string nic, string mac, string? original, BridgeAddressing addressing, int rhelMajor)
+    {
+        List<string> lines = OwnLines(nic, mac, original, rhelMajor);
+        lines.AddRange(AddressingLines(addressing, rhelMajor == 5));
+        return string.Join("\n", lines) + "\n";
+    }
+
+    // The NIC's file without its addressing (and with ONBOOT=yes): the lines that stay whatever addresses it.
+    private static List<string> OwnLines(string nic, string mac, string? original, int rhelMajor)
     {
         var lines = new List<string>();
         if (original is null)
@@ -142,30 +165,27 @@ internal static class IfcfgBridge
             {
                 lines.Add("NM_CONTROLLED=no");
             }
+
+            return lines;
         }
-        else
+
+        foreach (string line in original.Replace("\r\n", "\n").Split('\n'))
         {
-            foreach (string line in original.Replace("\r\n", "\n").Split('\n'))
+            string key = KeyOf(line);
+            bool addressing = AddressingKeys.Any(k => key == k || (key.StartsWith(k, StringComparison.Ordinal) && key.Substring(k.Length).All(char.IsDigit)));
+            if (!addressing && key != "ONBOOT")
             {
-                string key = KeyOf(line);
-                bool addressing = AddressingKeys.Any(k => key == k || (key.StartsWith(k, StringComparison.Ordinal) && key.Substring(k.Length).All(char.IsDigit)));
-                if (!addressing && key != "ONBOOT")
-                {
-                    lines.Add(line);
-                }
+                lines.Add(line);
             }
-
-            while (lines.Count > 0 && lines[lines.Count - 1].Length == 0)
-            {
-                lines.RemoveAt(lines.Count - 1);
-            }
-
-            lines.Add("ONBOOT=yes");
         }
 
-        lines.Add("BOOTPROTO=none");
-        lines.Add($"BRIDGE={bridge}");
-        return string.Join("\n", lines) + "\n";
+        while (lines.Count > 0 && lines[lines.Count - 1].Length == 0)
+        {
+            lines.RemoveAt(lines.Count - 1);
+        }
+
+        lines.Add("ONBOOT=yes");
+        return lines;
     }
 
     /// <summary>A route file with the NIC's name replaced by the bridge's where it names the device ("dev eth0", DEVICEn=eth0).</summary>

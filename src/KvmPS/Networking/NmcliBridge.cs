@@ -31,50 +31,7 @@ internal static class NmcliBridge
             add.AddRange(new[] { "bridge.mac-address", plan.MacAddress });
         }
 
-        if (addressing.Dhcp)
-        {
-            add.AddRange(new[] { "ipv4.method", "auto" });
-        }
-        else if (addressing.Ipv4.Count > 0)
-        {
-            add.AddRange(new[] { "ipv4.method", "manual", "ipv4.addresses", string.Join(",", addressing.Ipv4) });
-            if (addressing.Gateway.Length > 0)
-            {
-                add.AddRange(new[] { "ipv4.gateway", addressing.Gateway });
-            }
-        }
-        else
-        {
-            add.AddRange(new[] { "ipv4.method", "disabled" });
-        }
-
-        // nmcli takes IPv4 servers in ipv4.dns and IPv6 ones in ipv6.dns.
-        string[] dns4 = addressing.Dns.Where(d => d.IndexOf(':') < 0).ToArray();
-        string[] dns6 = addressing.Dns.Where(d => d.IndexOf(':') >= 0).ToArray();
-        if (dns4.Length > 0)
-        {
-            add.AddRange(new[] { "ipv4.dns", string.Join(",", dns4) });
-        }
-
-        if (addressing.DnsSearch.Count > 0)
-        {
-            add.AddRange(new[] { "ipv4.dns-search", string.Join(",", addressing.DnsSearch) });
-        }
-
-        if (addressing.Ipv6.Count > 0)
-        {
-            add.AddRange(new[] { "ipv6.method", "manual", "ipv6.addresses", string.Join(",", addressing.Ipv6) });
-        }
-        else
-        {
-            add.AddRange(new[] { "ipv6.method", addressing.Ipv6Auto ? "auto" : "ignore" });
-        }
-
-        if (dns6.Length > 0)
-        {
-            add.AddRange(new[] { "ipv6.dns", string.Join(",", dns6) });
-        }
-
+        add.AddRange(AddressingArguments(addressing));
         plan.Apply.Add(add.ToArray());
         plan.Apply.Add(new[] { "nmcli", "connection", "add", "type", "bridge-slave", "con-name", port, "ifname", nic, "master", bridge });
         if (original is not null)
@@ -97,6 +54,57 @@ internal static class NmcliBridge
         {
             plan.Restore.Add(new[] { "nmcli", "device", "connect", nic });
         }
+    }
+
+    /// <summary>nmcli settings for an addressing: ipv4.method and addresses, gateway, DNS, IPv6.</summary>
+    internal static List<string> AddressingArguments(BridgeAddressing addressing)
+    {
+        var args = new List<string>();
+            if (addressing.Dhcp)
+            {
+                args.AddRange(new[] { "ipv4.method", "auto" });
+            }
+            else if (addressing.Ipv4.Count > 0)
+            {
+                args.AddRange(new[] { "ipv4.method", "manual", "ipv4.addresses", string.Join(",", addressing.Ipv4) });
+                if (addressing.Gateway.Length > 0)
+                {
+                    args.AddRange(new[] { "ipv4.gateway", addressing.Gateway });
+                }
+            }
+            else
+            {
+                args.AddRange(new[] { "ipv4.method", "disabled" });
+            }
+
+            // nmcli takes IPv4 servers in ipv4.dns and IPv6 ones in ipv6.dns.
+            string[] dns4 = addressing.Dns.Where(d => d.IndexOf(':') < 0).ToArray();
+            string[] dns6 = addressing.Dns.Where(d => d.IndexOf(':') >= 0).ToArray();
+            if (dns4.Length > 0)
+            {
+                args.AddRange(new[] { "ipv4.dns", string.Join(",", dns4) });
+            }
+
+            if (addressing.DnsSearch.Count > 0)
+            {
+                args.AddRange(new[] { "ipv4.dns-search", string.Join(",", addressing.DnsSearch) });
+            }
+
+            if (addressing.Ipv6.Count > 0)
+            {
+                args.AddRange(new[] { "ipv6.method", "manual", "ipv6.addresses", string.Join(",", addressing.Ipv6) });
+            }
+            else
+            {
+                args.AddRange(new[] { "ipv6.method", addressing.Ipv6Auto ? "auto" : "ignore" });
+            }
+
+            if (dns6.Length > 0)
+            {
+                args.AddRange(new[] { "ipv6.dns", string.Join(",", dns6) });
+            }
+
+        return args;
     }
 
     /// <summary>The port profile's name, as RHEL's documentation names them (bridge0-port1 style, but telling which NIC).</summary>

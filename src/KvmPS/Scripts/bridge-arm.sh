@@ -28,16 +28,23 @@ done
 # The timer: its own session (setsid in a background job of a non-interactive shell does not
 # fork, so $! is the session and process group id to kill when disarming). Killing only the
 # sleep would run the restore at once.
+# A change still running when the time is up is ended first (restore.sh undoes all of it, also
+# half of it): the two never run at once.
 cat >"$dir/timer.sh" <<'TIMER'
 dir=$1 token=$2 seconds=$3
 sleep "$seconds"
 [ -e "$dir/armed.$token" ] || exit 0
 rm -f "$dir/armed.$token"
+pid=$(cat "$dir/apply.pid" 2>/dev/null)
+[ -n "$pid" ] && kill -s KILL -- "-$pid" 2>/dev/null
+[ -e "$dir/apply.rc" ] || echo 124 >"$dir/apply.rc"
 sh "$dir/restore.sh" "$dir" >"$dir/restore.log" 2>&1
 echo $? >"$dir/restore.rc"
 TIMER
 setsid sh "$dir/timer.sh" "$dir" "$token" "$seconds" </dev/null >/dev/null 2>&1 &
 echo $! >"$dir/timer.pid"
-setsid sh "$dir/apply.sh" "$dir" </dev/null >"$dir/apply.log" 2>&1 &
+# The change waits a second: this script's exit status must reach KvmPS over the connection
+# the change may cut.
+setsid sh -c 'sleep 1; exec sh "$1/apply.sh" "$1"' kvmps-apply "$dir" </dev/null >"$dir/apply.log" 2>&1 &
 echo $! >"$dir/apply.pid"
 exit 0

@@ -1,13 +1,23 @@
 # KvmPS: the state of a bridge change, and disarming it once the change is verified.
-# Usage: sh -s -- <dir> <token> status|disarm|cleanup
+# Usage: sh -s -- <dir> <token> status|disarm|rollback|cleanup
 #   status   prints "apply <rc|running>", "restore <rc|none|running>", "armed yes|no"
+#            ("change missing" when there is no such change)
 #   disarm   removes the token first (then the timer cannot restore, even if the kill misses),
 #            then ends the timer's whole process group, and removes the directory
+#   rollback restores now instead of at the timer's end (the change failed its checks), detached
+#            like the timer: the restore may cut the connection that asked for it
 #   cleanup  removes the directory once a rollback has finished
 dir=$1
 token=$2
+stop_timer() {
+    pid=$(cat "$dir/timer.pid" 2>/dev/null)
+    # "kill -s SIG -- -PGID": dash takes no "--" after "-TERM".
+    [ -n "$pid" ] && kill -s TERM -- "-$pid" 2>/dev/null
+}
 case $3 in
 status)
+    # No directory: the change was never armed (its arming was cut off), or it is long over.
+    [ -d "$dir" ] || { echo "change missing"; exit 0; }
     if [ -e "$dir/apply.rc" ]; then echo "apply $(cat "$dir/apply.rc")"; else echo "apply running"; fi
     if [ -e "$dir/restore.rc" ]; then echo "restore $(cat "$dir/restore.rc")"
     elif [ -e "$dir/armed.$token" ]; then echo "restore none"
@@ -17,17 +27,25 @@ status)
 disarm)
     [ -e "$dir/armed.$token" ] || { echo "the rollback already ran or was disarmed" >&2; exit 5; }
     rm -f "$dir/armed.$token"
-    pid=$(cat "$dir/timer.pid" 2>/dev/null)
-    # "kill -s SIG -- -PGID": dash takes no "--" after "-TERM".
-    [ -n "$pid" ] && kill -s TERM -- "-$pid" 2>/dev/null
+    stop_timer
     rm -rf "$dir"
+    ;;
+rollback)
+    [ -e "$dir/armed.$token" ] || { echo "the rollback already ran or was disarmed" >&2; exit 5; }
+    rm -f "$dir/armed.$token"
+    stop_timer
+    # A change still running is ended first (as the timer does): restore.sh undoes it whole.
+    pid=$(cat "$dir/apply.pid" 2>/dev/null)
+    [ -n "$pid" ] && kill -s KILL -- "-$pid" 2>/dev/null
+    [ -e "$dir/apply.rc" ] || echo 124 >"$dir/apply.rc"
+    setsid sh -c 'sh "$1/restore.sh" "$1" >"$1/restore.log" 2>&1; echo $? >"$1/restore.rc"' kvmps-restore "$dir" </dev/null >/dev/null 2>&1 &
     ;;
 cleanup)
     [ -e "$dir/armed.$token" ] && { echo "still armed" >&2; exit 5; }
     rm -rf "$dir"
     ;;
 *)
-    echo "usage: <dir> <token> status|disarm|cleanup" >&2
+    echo "usage: <dir> <token> status|disarm|rollback|cleanup" >&2
     exit 2
     ;;
 esac

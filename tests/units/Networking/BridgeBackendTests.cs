@@ -186,7 +186,7 @@ public sealed class BridgeBackendTests
         string text = Plan(Request(), Host(h => WithNetworkScripts(h, 7, "DEVICE=eth0\nBOOTPROTO=dhcp\n"))).Describe();
 
         Assert.Contains("Write /etc/sysconfig/network-scripts/ifcfg-br0:\n    DEVICE=br0\n    TYPE=Bridge\n", text, StringComparison.Ordinal);
-        Assert.Contains("    (the files above as they were before)\n    ifup eth0", text, StringComparison.Ordinal);
+        Assert.Contains("    (put back as they were before: /etc/sysconfig/network-scripts/ifcfg-br0, /etc/sysconfig/network-scripts/ifcfg-eth0)\n    ifup eth0", text, StringComparison.Ordinal);
     }
 
     [Fact]

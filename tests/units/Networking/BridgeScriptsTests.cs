@@ -37,7 +37,7 @@ public sealed class BridgeScriptsTests : IDisposable
     // A name no shell should interpret: written literally, or the test's canary appears.
     private string Created => Path.Combine(_dir, "ifcfg-br0 '$(touch canary)`touch canary`\"x");
 
-    private BridgePlan Change(int rollbackSeconds, bool failApply = false)
+    private BridgePlan Change(int rollbackSeconds, bool failApply = false, bool slowApply = false)
     {
         File.WriteAllText(Existing, "DEVICE=eth0\nBOOTPROTO=dhcp\n");
         var request = new BridgeRequest { Name = "br0", InterfaceName = "eth0", RollbackTimeout = TimeSpan.FromSeconds(rollbackSeconds) };
@@ -48,6 +48,11 @@ public sealed class BridgeScriptsTests : IDisposable
         if (failApply)
         {
             plan.Apply.Add(new[] { "sh", "-c", "exit 7" });
+        }
+
+        if (slowApply)
+        {
+            plan.Apply.Add(new[] { "sh", "-c", "sleep 30; echo late >>\"$1\"", "sh", Log });
         }
 
         plan.Teardown.Add(new[] { "sh", "-c", "echo teardown >>\"$1\"", "sh", Log });
@@ -99,7 +104,8 @@ public sealed class BridgeScriptsTests : IDisposable
     [Fact]
     public void AnUnverifiedChangeIsRolledBackByTheTimer()
     {
-        Assert.True(Arm(Change(rollbackSeconds: 1), "t2").Succeeded);
+        // The change itself starts a second after arming.
+        Assert.True(Arm(Change(rollbackSeconds: 2), "t2").Succeeded);
 
         Assert.Equal("apply 0\nrestore 0\narmed no\n", WaitForState("t2", "restore 0"));
 
@@ -162,5 +168,36 @@ public sealed class BridgeScriptsTests : IDisposable
         // Its sleep went with it: nothing of the group is left but zombies.
         Assert.All(pgrep.StandardOutput.ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries), p => Assert.Equal('Z', File.ReadAllText($"/proc/{p}/stat").Split(") ")[^1][0]));
         Assert.Equal(new[] { "applied" }, LogLines());
+    }
+
+    [Fact]
+    public void RollbackRestoresNowAndTheTimerDoesNotRestoreAgain()
+    {
+        Assert.True(Arm(Change(rollbackSeconds: 3), "t7").Succeeded);
+        WaitForState("t7", "apply 0");
+
+        Assert.True(_host.Run(BridgeScripts.State("t7", "rollback", _dir), RunOptions.Default, CancellationToken.None).Succeeded);
+
+        Assert.Equal("apply 0\nrestore 0\narmed no\n", WaitForState("t7", "restore 0"));
+        Assert.Equal("DEVICE=eth0\nBOOTPROTO=dhcp\n", File.ReadAllText(Existing));
+        Assert.False(File.Exists(Created));
+        Thread.Sleep(4000);
+        Assert.Equal(new[] { "applied", "teardown", "restored" }, LogLines());
+        Assert.Equal(5, _host.Run(BridgeScripts.State("t7", "rollback", _dir), RunOptions.Default, CancellationToken.None)[0].ExitCode);
+    }
+
+    [Fact]
+    public void AChangeStillRunningWhenTheTimeIsUpIsEndedBeforeTheRestore()
+    {
+        Assert.True(Arm(Change(rollbackSeconds: 3, slowApply: true), "t8").Succeeded);
+
+        Assert.Equal("apply 124\nrestore 0\narmed no\n", WaitForState("t8", "restore 0"));
+
+        Assert.Equal(new[] { "applied", "teardown", "restored" }, LogLines());
+        Assert.Equal("DEVICE=eth0\nBOOTPROTO=dhcp\n", File.ReadAllText(Existing));
+        string pid = File.ReadAllText(Path.Combine(BridgeScripts.Directory("t8", _dir), "apply.pid")).Trim();
+        using var pgrep = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("pgrep", "-g " + pid) { RedirectStandardOutput = true });
+        pgrep!.WaitForExit();
+        Assert.All(pgrep.StandardOutput.ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries), p => Assert.Equal('Z', File.ReadAllText($"/proc/{p}/stat").Split(") ")[^1][0]));
     }
 }
