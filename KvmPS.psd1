@@ -17,6 +17,8 @@
         'Get-KvmBridge'
         'New-KvmBridge'
         'Remove-KvmBridge'
+        'New-KvmNetwork'
+        'Remove-KvmNetwork'
         'Get-KvmGuest'
         'Get-KvmSession'
         'Install-KvmHost'

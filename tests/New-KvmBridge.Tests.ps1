@@ -15,7 +15,7 @@ Describe 'New-KvmBridge with iproute2 on a lab host' -Skip:([bool]$LabSkip) {
         $null = Start-KvmLab -HostCount 2
         $script:Lab = Get-KvmLab
         $script:H = $Lab.hosts[0]
-        Reset-LabNetwork $Lab
+        Reset-LabNetwork $Lab -DefaultRoute
         $script:S = Connect-LabHost $Lab
         $script:P = New-GuestPrefix 'nbr'
         $script:Canary = "/tmp/kvmps-canary-$(Get-Random)"
@@ -122,7 +122,7 @@ Describe 'New-KvmBridge lock-out trials with iproute2' -Skip:([bool]$LabSkip) {
         $null = Start-KvmLab -HostCount 2
         $script:Lab = Get-KvmLab
         $script:H = $Lab.hosts[0]
-        Reset-LabNetwork $Lab
+        Reset-LabNetwork $Lab -DefaultRoute
         $script:S = Connect-LabHost $Lab
         $script:Trials = [System.Collections.Generic.List[object]]::new()
     }

@@ -13,7 +13,7 @@ Describe 'Remove-KvmBridge with iproute2 on a lab host' -Skip:([bool]$LabSkip) {
         $null = Start-KvmLab -HostCount 2
         $script:Lab = Get-KvmLab
         $script:H = $Lab.hosts[0]
-        Reset-LabNetwork $Lab
+        Reset-LabNetwork $Lab -DefaultRoute
         $script:S = Connect-LabHost $Lab
         $script:P = New-GuestPrefix 'rbr'
         $script:Trials = [System.Collections.Generic.List[object]]::new()

@@ -121,15 +121,16 @@ function Initialize-TinyGuest {
     }
 }
 
-# Puts a lab host's network back as lab.sh made it, without KvmPS: eth0 with its address, a
-# default route via the lab gateway (so gateway checks have one), no bridge named in -Bridge,
-# no armed bridge change. For bridge tests: a failed test must not leave the next one a broken host.
+# Puts a lab host's network back as lab.sh made it, without KvmPS: eth0 with its address, no
+# default route (with -DefaultRoute: one via the lab gateway, so gateway checks have one), no
+# bridge named in -Bridge, no armed bridge change. For bridge tests: a failed test must not
+# leave the next one a broken host.
 function Reset-LabNetwork {
-    param([Parameter(Mandatory)]$Lab, [int]$Index = 0, [string[]]$Bridge = @('br0'))
+    param([Parameter(Mandatory)]$Lab, [int]$Index = 0, [string[]]$Bridge = @('br0'), [switch]$DefaultRoute)
     $h = $Lab.hosts[$Index]
     $script = @'
-addr=$1 gw=$2
-shift 2
+addr=$1 gw=$2 route=$3
+shift 3
 # No pid namespace in the lab: only this host's (network namespace's) timers.
 me=$(readlink /proc/self/ns/net)
 for p in $(pgrep -f "[k]vmps-bridge-"); do [ "$(readlink /proc/$p/ns/net)" = "$me" ] && kill "$p"; done
@@ -139,9 +140,11 @@ ip link set dev eth0 nomaster 2>/dev/null
 ip addr flush dev eth0 scope global
 ip addr add "$addr/24" dev eth0
 ip link set dev eth0 up
-ip route replace default via "$gw" dev eth0
+ip route del default 2>/dev/null
+[ "$route" = yes ] && ip route replace default via "$gw" dev eth0
+exit 0
 '@
-    Invoke-KvmLabCommand $h.name (@('sh', '-s', '--', $h.address, $Lab.gateway) + $Bridge) -InputText $script | Out-Null
+    Invoke-KvmLabCommand $h.name (@('sh', '-s', '--', $h.address, $Lab.gateway, $(if ($DefaultRoute) { 'yes' } else { 'no' })) + $Bridge) -InputText $script | Out-Null
 }
 
 # Makes the next bridge change of this process end by taking its link down (the lock-out tests):

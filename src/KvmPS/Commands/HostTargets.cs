@@ -34,8 +34,11 @@ internal sealed class HostTargets
     }
 
     /// <summary>A guest's host: its own session while open, else its computer name.</summary>
-    public static object Of(KvmGuest guest)
-        => guest.Session is { Connection: not null, State: not KvmSessionState.Closed } ? guest.Session : guest.ComputerName;
+    public static object Of(KvmGuest guest) => Of(guest.Session, guest.ComputerName);
+
+    /// <summary>An object's host (a guest's, a bridge's...): its own session while open, else its computer name.</summary>
+    public static object Of(KvmSession? session, string computerName)
+        => session is { Connection: not null, State: not KvmSessionState.Closed } ? session : computerName;
 
     public static string Key(object target)
         => target is KvmSession s ? "#" + s.Id.ToString(CultureInfo.InvariantCulture) : ((string)target).ToLowerInvariant();

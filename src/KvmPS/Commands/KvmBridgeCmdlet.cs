@@ -12,34 +12,12 @@ namespace KvmPS.Commands;
 /// network, plan, show the plan for -WhatIf/-Confirm on the pipeline thread, then run each
 /// change under its rollback timer: hosts in parallel, one change at a time per host.
 /// </summary>
-public abstract class KvmBridgeCmdlet : KvmCmdlet
+public abstract class KvmBridgeCmdlet : KvmChangeCmdlet
 {
-    /// <summary>Hosts by name; localhost (the default) means this machine.</summary>
-    /// <remarks>Not bound by property name: a piped session would bind its ComputerName here as well.</remarks>
-    [Parameter]
-    [Alias("CN", "HostName")]
-    [ValidateNotNullOrEmpty]
-    public string[]? ComputerName { get; set; }
-
-    /// <summary>Hosts by session.</summary>
-    [Parameter(ValueFromPipeline = true)]
-    [ValidateNotNullOrEmpty]
-    public KvmSession[]? Session { get; set; }
-
     /// <summary>Seconds after which the host undoes the change on its own unless KvmPS has verified it on a new connection.</summary>
     [Parameter]
     [ValidateRange(10, 3600)]
     public int RollbackTimeout { get; set; } = 60;
-
-    /// <summary>How many hosts are changed at once.</summary>
-    [Parameter]
-    [ValidateRange(1, 256)]
-    public int ThrottleLimit { get; set; } = 8;
-
-    /// <summary>The hosts of -Session and -ComputerName so far (the local machine when none).</summary>
-    internal HostTargets Targets { get; } = new();
-
-    protected override void ProcessRecord() => Targets.Add(Session, ComputerName);
 
     /// <summary>
     /// Plans every item on its host (null from <paramref name="plan"/>: nothing to do, and

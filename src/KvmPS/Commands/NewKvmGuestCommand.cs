@@ -14,9 +14,8 @@ namespace KvmPS.Commands;
 /// <summary>Creates guests: disks in a storage pool, network adapters, firmware, cloud-init, and the domain.</summary>
 [Cmdlet(VerbsCommon.New, "KvmGuest", DefaultParameterSetName = "Name", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
 [OutputType(typeof(KvmGuest))]
-public sealed partial class NewKvmGuestCommand : KvmCmdlet
+public sealed partial class NewKvmGuestCommand : KvmChangeCmdlet
 {
-    private readonly HostTargets _hosts = new();
 
     /// <summary>The guest's name: letters, digits, '.', '_' and '-'.</summary>
     [Parameter(ParameterSetName = "Name", Mandatory = true, Position = 0)]
@@ -27,18 +26,6 @@ public sealed partial class NewKvmGuestCommand : KvmCmdlet
     [Parameter(ParameterSetName = "Spec", Mandatory = true)]
     [ValidateNotNullOrEmpty]
     public string Spec { get; set; } = "";
-
-    /// <summary>Hosts by name; localhost (the default) means this machine.</summary>
-    /// <remarks>Not bound by property name: a piped session would bind its ComputerName here as well.</remarks>
-    [Parameter]
-    [Alias("CN", "HostName")]
-    [ValidateNotNullOrEmpty]
-    public string[]? ComputerName { get; set; }
-
-    /// <summary>Hosts by session.</summary>
-    [Parameter(ValueFromPipeline = true)]
-    [ValidateNotNullOrEmpty]
-    public KvmSession[]? Session { get; set; }
 
     /// <summary>Memory, e.g. 2GB (default 1GB).</summary>
     [Parameter(ParameterSetName = "Name")]
@@ -190,27 +177,4 @@ public sealed partial class NewKvmGuestCommand : KvmCmdlet
     /// <summary>Return the new guests.</summary>
     [Parameter]
     public SwitchParameter PassThru { get; set; }
-
-    /// <summary>How many guests are created at once.</summary>
-    [Parameter]
-    [ValidateRange(1, 256)]
-    public int ThrottleLimit { get; set; } = 8;
-
-    protected override void ProcessRecord()
-    {
-        if (ComputerName is not null && Session is not null)
-        {
-            ThrowTerminatingError(new KvmException("ConflictingTargets", ErrorCategory.InvalidArgument,
-                "Name the hosts with -ComputerName or -Session, not both.", "Use one of them.").ToErrorRecord(null));
-        }
-
-        if (Session is not null)
-        {
-            _hosts.Add(Session);
-        }
-        else if (ComputerName is not null)
-        {
-            _hosts.Add(ComputerName);
-        }
-    }
 }

@@ -40,8 +40,7 @@ public sealed class RemoveKvmBridgeCommand : KvmBridgeCmdlet
 
         foreach (KvmBridge bridge in InputObject)
         {
-            object host = bridge.Session is { Connection: not null, State: not KvmSessionState.Closed } ? bridge.Session : bridge.ComputerName;
-            _bridges.Add((host, bridge.Name));
+            _bridges.Add((HostTargets.Of(bridge.Session, bridge.ComputerName), bridge.Name));
         }
     }
 

@@ -25,13 +25,14 @@ for path in "$@"; do
     n=$((n + 1))
 done
 : >"$dir/armed.$token"
-# The timer: its own session (setsid in a background job of a non-interactive shell does not
-# fork, so $! is the session and process group id to kill when disarming). Killing only the
-# sleep would run the restore at once.
+# The timer: its own session, so that disarming can end it whole (killing only the sleep would
+# run the restore at once). It writes its own pid, the session and process group id: $! is not
+# that where setsid has to fork (when the shell gives background jobs their own group).
 # A change still running when the time is up is ended first (restore.sh undoes all of it, also
 # half of it): the two never run at once.
 cat >"$dir/timer.sh" <<'TIMER'
 dir=$1 token=$2 seconds=$3
+echo $$ >"$dir/timer.pid"
 sleep "$seconds"
 [ -e "$dir/armed.$token" ] || exit 0
 rm -f "$dir/armed.$token"
@@ -42,9 +43,7 @@ sh "$dir/restore.sh" "$dir" >"$dir/restore.log" 2>&1
 echo $? >"$dir/restore.rc"
 TIMER
 setsid sh "$dir/timer.sh" "$dir" "$token" "$seconds" </dev/null >/dev/null 2>&1 &
-echo $! >"$dir/timer.pid"
-# The change waits a second: this script's exit status must reach KvmPS over the connection
-# the change may cut.
-setsid sh -c 'sleep 1; exec sh "$1/apply.sh" "$1"' kvmps-apply "$dir" </dev/null >"$dir/apply.log" 2>&1 &
-echo $! >"$dir/apply.pid"
+# The change, in its own session as well, waits a second: this script's exit status must reach
+# KvmPS over the connection the change may cut.
+setsid sh -c 'echo $$ >"$1/apply.pid"; sleep 1; exec sh "$1/apply.sh" "$1"' kvmps-apply "$dir" </dev/null >"$dir/apply.log" 2>&1 &
 exit 0

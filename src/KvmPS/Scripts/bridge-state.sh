@@ -11,8 +11,9 @@ dir=$1
 token=$2
 stop_timer() {
     pid=$(cat "$dir/timer.pid" 2>/dev/null)
-    # "kill -s SIG -- -PGID": dash takes no "--" after "-TERM".
-    [ -n "$pid" ] && kill -s TERM -- "-$pid" 2>/dev/null
+    # KILL: the timer has nothing to clean up, and nothing it inherited can make it ignore KILL.
+    # ("kill -s SIG -- -PGID": dash takes no "--" after "-KILL".)
+    [ -n "$pid" ] && kill -s KILL -- "-$pid" 2>/dev/null
 }
 case $3 in
 status)
