@@ -22,7 +22,7 @@ Describe 'New-KvmBridge with iproute2 on a lab host' -Skip:([bool]$LabSkip) {
         # A free Ethernet-like NIC (a veth end) for the refusals that come after the NIC's checks.
         Invoke-KvmLabCommand $H.name 'sh', '-c', 'ip link add nbrspare type veth peer name nbrspare1' | Out-Null
         # State dirs and timer processes of bridge changes on this host (no pid namespace in the lab).
-        $script:LeftOvers = 'ls -d /var/run/kvmps-bridge-* 2>/dev/null; me=$(readlink /proc/self/ns/net); for p in $(pgrep -f "[k]vmps-bridge-"); do [ "$(readlink /proc/$p/ns/net)" = "$me" ] && echo "timer $p"; done; true'
+        $script:LeftOvers = 'ls -d /var/run/kvmps-bridge-* 2>/dev/null; me=$(readlink /proc/self/ns/net); for p in $(pgrep -f "[k]vmps-bridge-"); do [ "$p" != $$ ] && [ "$(readlink /proc/$p/ns/net)" = "$me" ] && echo "process $p: $(tr "\\0" " " </proc/$p/cmdline)"; done; true'
     }
 
     AfterAll {

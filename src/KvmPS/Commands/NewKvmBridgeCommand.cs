@@ -12,8 +12,13 @@ namespace KvmPS.Commands;
 /// </summary>
 [Cmdlet(VerbsCommon.New, "KvmBridge", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
 [OutputType(typeof(KvmBridge))]
-public sealed class NewKvmBridgeCommand : KvmBridgeCmdlet
+public sealed class NewKvmBridgeCommand : KvmChangeCmdlet
 {
+    /// <summary>Seconds after which the host undoes the change on its own unless KvmPS has verified it on a new connection.</summary>
+    [Parameter]
+    [ValidateRange(10, 3600)]
+    public int RollbackTimeout { get; set; } = 60;
+
     /// <summary>The bridge's name (default br0).</summary>
     [Parameter(Position = 0)]
     [ValidateNotNullOrEmpty]
@@ -65,7 +70,7 @@ public sealed class NewKvmBridgeCommand : KvmBridgeCmdlet
     protected override void EndProcessing()
     {
         BridgeRequest request = Request();
-        Change("New", Targets.Distinct().Select(t => (t, request)).ToList(), (session, facts, _) => BridgePlanner.Plan(request, facts, session.ComputerName),
+        BridgeChanges.Run(this, "New", Targets.Distinct().Select(t => (t, request)).ToList(), (session, facts, _) => BridgePlanner.Plan(request, facts, session.ComputerName),
             (session, facts, _) => (
                 $"The bridge {request.Name} already exists with {request.InterfaceName} as a port: nothing to do.",
                 PassThru.IsPresent ? Bridge(session, facts, request.Name) : null),

@@ -15,47 +15,14 @@ namespace KvmPS.Commands;
 /// </summary>
 [Cmdlet(VerbsCommon.Remove, "KvmNetwork", DefaultParameterSetName = "Name", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
 [OutputType(typeof(void))]
-public sealed class RemoveKvmNetworkCommand : KvmChangeCmdlet
+public sealed class RemoveKvmNetworkCommand : KvmRemoveCmdlet<KvmNetwork>
 {
-    private readonly List<(object Target, string Name)> _networks = new();
-
-    /// <summary>The networks' names (no wildcards).</summary>
-    [Parameter(ParameterSetName = "Name", Mandatory = true, Position = 0)]
-    [ValidateNotNullOrEmpty]
-    public string[] Name { get; set; } = Array.Empty<string>();
-
-    /// <summary>Networks from Get-KvmNetwork.</summary>
-    [Parameter(ParameterSetName = "InputObject", Mandatory = true, ValueFromPipeline = true)]
-    [ValidateNotNullOrEmpty]
-    public KvmNetwork[]? InputObject { get; set; }
-
-    /// <summary>Remove the network even though guests use it (running ones lose their network; stopped ones will not start until it is back or they are changed).</summary>
-    [Parameter]
-    public SwitchParameter Force { get; set; }
-
-    protected override void ProcessRecord()
-    {
-        if (InputObject is null)
-        {
-            base.ProcessRecord();
-            return;
-        }
-
-        foreach (KvmNetwork network in InputObject)
-        {
-            _networks.Add((HostTargets.Of(network.Session, network.ComputerName), network.Name));
-        }
-    }
+    private protected override (KvmSession? Session, string ComputerName, string Name) Identify(KvmNetwork item) => (item.Session, item.ComputerName, item.Name);
 
     protected override void EndProcessing()
     {
-        if (InputObject is null)
-        {
-            _networks.AddRange(Targets.Distinct().SelectMany(t => Name.Select(n => (t, n))));
-        }
-
         var planned = new ConcurrentQueue<(KvmSession Session, KvmNetwork Network, string[] Users)>();
-        var hosts = _networks.GroupBy(n => HostTargets.Key(n.Target)).Select(g => (Target: g.First().Target, Names: g.Select(n => n.Name).Distinct().ToList())).ToList();
+        var hosts = Items().GroupBy(n => HostTargets.Key(n.Target)).Select(g => (Target: g.First().Target, Names: g.Select(n => n.Name).Distinct().ToList())).ToList();
         RunParallel(hosts, ThrottleLimit, "Reading networks", h => HostTargets.Describe(h.Target), (host, context) =>
         {
             KvmSession session = HostTargets.Resolve(host.Target, context);

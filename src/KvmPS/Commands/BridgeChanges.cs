@@ -8,28 +8,23 @@ using KvmPS.Networking;
 namespace KvmPS.Commands;
 
 /// <summary>
-/// Base of the cmdlets that change a host's bridges (New-, Remove-KvmBridge): read each host's
-/// network, plan, show the plan for -WhatIf/-Confirm on the pipeline thread, then run each
-/// change under its rollback timer: hosts in parallel, one change at a time per host.
+/// How New- and Remove-KvmBridge change bridges: read each host's network, plan, show the plan
+/// for -WhatIf/-Confirm on the pipeline thread, then run each change under its rollback timer:
+/// hosts in parallel, one change at a time per host.
 /// </summary>
-public abstract class KvmBridgeCmdlet : KvmChangeCmdlet
+internal static class BridgeChanges
 {
-    /// <summary>Seconds after which the host undoes the change on its own unless KvmPS has verified it on a new connection.</summary>
-    [Parameter]
-    [ValidateRange(10, 3600)]
-    public int RollbackTimeout { get; set; } = 60;
-
     /// <summary>
     /// Plans every item on its host (null from <paramref name="plan"/>: nothing to do, and
     /// <paramref name="unchanged"/> says why and may return an object to output), asks
     /// ShouldProcess, applies, and hands the facts read after each verified change to <paramref name="done"/>.
     /// </summary>
-    internal void Change<T>(string verb, IReadOnlyList<(object Target, T Item)> work, Func<KvmSession, NetworkFacts, T, BridgePlan?> plan,
+    public static void Run<T>(KvmChangeCmdlet cmdlet, string verb, IReadOnlyList<(object Target, T Item)> work, Func<KvmSession, NetworkFacts, T, BridgePlan?> plan,
         Func<KvmSession, NetworkFacts, T, (string Message, object? Output)> unchanged, Action<KvmSession, BridgePlan, NetworkFacts, WorkContext> done)
     {
         var hosts = work.GroupBy(w => HostTargets.Key(w.Target)).Select(g => (Target: g.First().Target, Items: g.Select(w => w.Item).ToList())).ToList();
         var planned = new ConcurrentQueue<(KvmSession Session, NetworkFacts Facts, T Item, BridgePlan? Plan)>();
-        RunParallel(hosts, ThrottleLimit, "Reading network configuration", h => HostTargets.Describe(h.Target), (host, context) =>
+        cmdlet.RunParallel(hosts, cmdlet.ThrottleLimit, "Reading network configuration", h => HostTargets.Describe(h.Target), (host, context) =>
         {
             KvmSession session = HostTargets.Resolve(host.Target, context);
             NetworkFacts facts = NetworkScripts.Probe(session, context.Cancel, context.VerboseFor(session.ComputerName));
@@ -53,10 +48,10 @@ public abstract class KvmBridgeCmdlet : KvmChangeCmdlet
             if (itemPlan is null)
             {
                 (string message, object? output) = unchanged(session, facts, item);
-                WriteVerbose($"[{host}] {message}");
+                cmdlet.WriteVerbose($"[{host}] {message}");
                 if (output is not null)
                 {
-                    WriteObject(output);
+                    cmdlet.WriteObject(output);
                 }
 
                 continue;
@@ -64,25 +59,25 @@ public abstract class KvmBridgeCmdlet : KvmChangeCmdlet
 
             foreach (string warning in itemPlan.Warnings)
             {
-                WriteWarning($"[{host}] {warning}");
+                cmdlet.WriteWarning($"[{host}] {warning}");
             }
 
             if (!session.IsElevated)
             {
-                WriteFailure(new KvmException("NotElevated", ErrorCategory.PermissionDenied,
+                cmdlet.WriteFailure(new KvmException("NotElevated", ErrorCategory.PermissionDenied,
                     $"Changing bridges on {host} needs root, but the session runs as {session.UserName} without sudo.",
                     "Connect as root, or as a user allowed to sudo (Connect-KvmHost -SudoCredential when sudo asks for a password)."), host);
                 continue;
             }
 
-            if (ShouldProcess(host, itemPlan.Describe()))
+            if (cmdlet.ShouldProcess(host, itemPlan.Describe()))
             {
                 approved.Add((session, facts, item, itemPlan));
             }
         }
 
         var perHost = approved.GroupBy(a => a.Session).Select(g => g.ToList()).ToList();
-        RunParallel(perHost, ThrottleLimit, $"{verb} bridges", changes => changes[0].Session.ComputerName, (changes, context) =>
+        cmdlet.RunParallel(perHost, cmdlet.ThrottleLimit, $"{verb} bridges", changes => changes[0].Session.ComputerName, (changes, context) =>
         {
             KvmSession session = changes[0].Session;
             for (int i = 0; i < changes.Count; i++)
