@@ -97,4 +97,35 @@ public sealed class MigrationProgressTests
     [InlineData("\rMigration: [ 12.5 %]\rMigration: [100 %]\n", 100)]
     [InlineData("no progress here", -1)]
     public void TheVerboseStreamsLastPercent(string output, double percent) => Assert.Equal(percent, MigrationProgress.LastVerbosePercent(output));
+
+    // REAL recordings: a 128 MiB TCG guest moved live between two lab hosts with --bandwidth 8
+    // (libvirt 9.0, QEMU 7.2), domjobinfo on the source mid-move and --completed on the destination.
+    private static string Recorded(string name) => System.IO.File.ReadAllText(System.IO.Path.Combine(System.AppContext.BaseDirectory, "Migration", "Fixtures", name));
+
+    [Fact]
+    public void ARecordedRunningMove()
+    {
+        MigrationProgress p = MigrationProgress.Parse(Recorded("domjobinfo-running-libvirt9.txt"));
+
+        Assert.True(p.IsRunning);
+        Assert.Equal("Outgoing migration", p.Operation);
+        Assert.Equal(1431, p.ElapsedMs);
+        Assert.Equal(MigrationProgress.Bytes("8.022 MiB"), p.DataProcessed);
+        Assert.Equal(MigrationProgress.Bytes("128.758 MiB"), p.DataTotal);
+        Assert.Equal(6, p.Percent);
+        Assert.Equal(300, p.ExpectedDowntimeMs);
+    }
+
+    [Fact]
+    public void ARecordedCompletedIncomingMoveHasTheMeasuredDowntime()
+    {
+        MigrationProgress p = MigrationProgress.Parse(Recorded("domjobinfo-completed-incoming-libvirt9.txt"));
+
+        Assert.Equal("Completed", p.JobType);
+        Assert.Equal("Incoming migration", p.Operation);
+        Assert.Equal(61, p.TotalDowntimeMs);
+        Assert.Equal(11828, p.ElapsedMs);
+        Assert.Equal(4, p.Iteration);
+        Assert.Equal(MigrationProgress.Bytes("92.311 MiB"), p.DataProcessed);
+    }
 }
