@@ -175,13 +175,13 @@ internal sealed class HostGuestContext
     // qemu-img 8.0+ prints "children" (the protocol node, format "file", the file's byte size)
     // before the image's own fields, so only keys of the outermost object count. A depth-aware
     // scan avoids a JSON dependency in the netstandard2.0 core.
-    private static long JsonNumber(string json, string key)
+    internal static long JsonNumber(string json, string key)
     {
         string? raw = TopLevelValue(json, key);
         return raw is not null && long.TryParse(raw, NumberStyles.None, CultureInfo.InvariantCulture, out long value) ? value : -1;
     }
 
-    private static string JsonString(string json, string key)
+    internal static string JsonString(string json, string key)
     {
         string? raw = TopLevelValue(json, key);
         return raw is not null && raw.Length >= 2 && raw[0] == '"' ? raw.Substring(1, raw.Length - 2) : "";

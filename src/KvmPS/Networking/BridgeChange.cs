@@ -24,6 +24,8 @@ internal sealed class BridgeChange
 
     private static readonly TimeSpan Poll = TimeSpan.FromSeconds(1);
 
+    private static readonly TimeSpan ConnectAttempt = TimeSpan.FromSeconds(5);
+
     // After the timer could have fired: how long the restore and sshd may take to answer again.
     private static readonly TimeSpan RecoveryGrace = TimeSpan.FromMinutes(2);
 
@@ -293,11 +295,19 @@ internal sealed class BridgeChange
         HostShell shell = _session.Connection!.Shell.Another();
         try
         {
+            // Short connect attempts: one begun while the host is cut off would wait out TCP's SYN
+            // backoff (1, 2, 4 s...) even after the rollback brought the host back.
+            using (var connecting = CancellationTokenSource.CreateLinkedTokenSource(budget.Token))
+            {
+                connecting.CancelAfter(allowed < ConnectAttempt ? allowed : ConnectAttempt);
+                shell.Open(connecting.Token);
+            }
+
             return work(shell, budget.Token);
         }
         catch (Exception e) when (!_context.Cancel.IsCancellationRequested && e is not KvmException)
         {
-            _lastConnectError = e is OperationCanceledException || budget.IsCancellationRequested ? $"last try: no answer within {allowed.TotalSeconds:0} s" : "last try: " + e.Message;
+            _lastConnectError = e is OperationCanceledException || budget.IsCancellationRequested ? "last try: no answer in time" : "last try: " + e.Message;
             _log($"No answer on a new connection yet ({_lastConnectError}).");
             return null;
         }
