@@ -64,6 +64,11 @@ internal sealed class BridgeChange
             Progress("Checking the gateway and DNS before the change", 5);
             List<ReachabilityCheck> baseline = targets.Count == 0 ? new List<ReachabilityCheck>()
                 : BridgeChecks.Parse(RunOn(_session.Connection!.Shell, new[] { BridgeChecks.Command(targets) }, TimeSpan.FromSeconds(60), _context.Cancel)[0].StdoutText);
+            foreach ((string kind, string address) in targets.Where(t => !baseline.Any(c => c.Kind == t.Kind && c.Address == t.Address)))
+            {
+                _context.Warning($"[{_host}] The check of the {(kind == "dns" ? "DNS server" : "gateway")} {address} did not run before the change, so it is not a condition for keeping it.");
+            }
+
             foreach (ReachabilityCheck check in baseline.Where(c => !c.Passed))
             {
                 _context.Warning($"[{_host}] The {check} {(check.Result == "fail" ? "does not answer" : "cannot be checked (no ping or bash on the host)")} before the change, so it is not a condition for keeping it.");
@@ -112,6 +117,13 @@ internal sealed class BridgeChange
         CommandResult? failed = armed.Results.FirstOrDefault(r => !r.Succeeded);
         if (failed is null && armed.Results.Count == commands.Count)
         {
+            return;
+        }
+
+        if (failed is not null && failed.Command.StdinName == "bridge-arm.sh" && failed.Outcome != CommandOutcome.Exited)
+        {
+            // Cut off (timed out) while arming: armed and started or not at all. New connections will tell.
+            _log($"Arming did not report back ({failed.Describe()}); looking on a new connection.");
             return;
         }
 
@@ -168,6 +180,7 @@ internal sealed class BridgeChange
         // Verified only on a connection made after the change finished.
         Progress("Verifying the bridge, the gateway and DNS (new connection)", 60);
         List<string> problems = new() { "not verified yet" };
+        bool disarmSent = false;
         while (_clock.Elapsed < verifyBy && problems.Count > 0)
         {
             NetworkFacts? facts = null;
@@ -178,21 +191,30 @@ internal sealed class BridgeChange
                 commands.Add(BridgeChecks.Command(targets));
                 BatchResult result = RunOn(shell, commands, Budget(verifyBy), cancel);
                 BridgeChangeState now = BridgeChangeState.Parse(result[0].StdoutText);
+                facts = NetworkFactsParser.Parse(result[1].StdoutText);
+                if (now.Disarmed || (now.Missing && disarmSent))
+                {
+                    // An earlier disarm took effect, though its reply was lost: the change is kept.
+                    RunOn(shell, new[] { BridgeScripts.State(token, "cleanup") }, Budget(verifyBy), cancel);
+                    return new List<string>();
+                }
+
                 if (!now.Armed)
                 {
                     return new List<string> { "the rollback timer ran out before the change was verified" };
                 }
 
-                facts = NetworkFactsParser.Parse(result[1].StdoutText);
                 List<string> found = facts.ProbeComplete ? BridgeChecks.Problems(_plan, facts) : new List<string> { "the network probe was cut off" };
                 found.AddRange(BridgeChecks.Regressions(baseline, targets.Count == 0 ? new List<ReachabilityCheck>() : BridgeChecks.Parse(result[2].StdoutText)));
                 if (found.Count == 0)
                 {
                     Progress("Verified: disarming the rollback", 90);
-                    CommandResult disarm = RunOn(shell, new[] { BridgeScripts.State(token, "disarm") }, Budget(verifyBy), cancel)[0];
-                    if (!disarm.Succeeded)
+                    disarmSent = true;
+                    BatchResult disarm = shell.Run(new[] { BridgeScripts.State(token, "disarm"), BridgeScripts.State(token, "cleanup") },
+                        new RunOptions { StopOnError = true, Timeout = Budget(verifyBy) }, cancel, _log);
+                    if (!disarm[0].Succeeded)
                     {
-                        found.Add("disarming failed: " + disarm.Describe());
+                        found.Add("disarming failed: " + disarm[0].Describe());
                     }
                 }
 
@@ -215,7 +237,9 @@ internal sealed class BridgeChange
     {
         Progress("Not verified: rolling back", 70);
         _log($"The change was not verified ({failure}): rolling back.");
-        TimeSpan deadline = _plan.Request.RollbackTimeout + RecoveryGrace;
+        // nmcli --wait 60 steps of the rollback may each take their minute.
+        int waits = _plan.Teardown.Concat(_plan.Restore).Count(c => c.Contains("--wait"));
+        TimeSpan deadline = _plan.Request.RollbackTimeout + RecoveryGrace + TimeSpan.FromSeconds(65 * waits);
         string dir = BridgeScripts.Directory(token);
         bool asked = false;
         while (_clock.Elapsed < deadline)

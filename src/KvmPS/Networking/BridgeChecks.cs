@@ -189,6 +189,8 @@ internal static class BridgeChecks
                 .Select(a => $"{name} does not have its address {a} back"));
         }
 
+        problems.AddRange(before.DefaultRoutes.Where(r => !after.DefaultRoutes.Any(n => n.Gateway == r.Gateway && n.Device == r.Device))
+            .Select(r => $"the default route via {r.Gateway} on {r.Device} is not back"));
         return problems;
     }
 }
@@ -208,6 +210,9 @@ internal sealed class BridgeChangeState
 
     /// <summary>The host has no such change: it was never armed (or is long over).</summary>
     public bool Missing { get; private set; }
+
+    /// <summary>Disarmed: the change is kept (its directory waits for cleanup).</summary>
+    public bool Disarmed { get; private set; }
 
     public static BridgeChangeState Parse(string output)
     {
@@ -235,6 +240,9 @@ internal sealed class BridgeChangeState
                     break;
                 case "change":
                     state.Missing = fields[1] == "missing";
+                    break;
+                case "disarmed":
+                    state.Disarmed = fields[1] == "yes";
                     break;
             }
         }

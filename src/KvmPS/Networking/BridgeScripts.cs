@@ -26,7 +26,8 @@ internal static class BridgeScripts
         text.Append("umask 022\n");
         text.Append("fail() {\n");
         text.Append("    echo \"KvmPS: failed ($1): $2\"\n");
-        text.Append("    for t in \"$dir\"/armed.*; do rm -f \"$t\"; done\n");
+        // Restore only after claiming the change: the timer may have claimed (and be restoring) already.
+        text.Append("    for t in \"$dir\"/armed.*; do mv \"$t\" \"$dir/claimed\" 2>/dev/null || { echo \"$1\" >\"$dir/apply.rc\"; exit \"$1\"; }; done\n");
         text.Append("    sh \"$dir/restore.sh\" \"$dir\" >\"$dir/restore.log\" 2>&1\n");
         text.Append("    echo $? >\"$dir/restore.rc\"\n");
         text.Append("    echo \"$1\" >\"$dir/apply.rc\"\n");
@@ -61,7 +62,11 @@ internal static class BridgeScripts
         text.Append("# KvmPS: undo a bridge change. Every step runs, whatever failed before it.\n");
         text.Append("dir=$1\n");
         text.Append("umask 022\n");
+        // Teardown steps may fail (what they undo may never have been made); a failed step that
+        // puts something back makes the exit code 1.
+        text.Append("rc=0\n");
         text.Append("try() {\n    echo \"+ $*\"\n    \"$@\" || echo \"KvmPS: failed ($?): $*\"\n}\n");
+        text.Append("must() {\n    echo \"+ $*\"\n    \"$@\" || { echo \"KvmPS: failed ($?): $*\"; rc=1; }\n}\n");
         foreach (string[] command in plan.Teardown)
         {
             text.Append("try ").Append(PosixQuote.Join(command)).Append('\n');
@@ -72,14 +77,15 @@ internal static class BridgeScripts
         {
             string index = n++.ToString(CultureInfo.InvariantCulture);
             string quoted = PosixQuote.Quote(path);
-            text.Append($"if [ -e \"$dir/old.{index}\" ]; then try cp -p \"$dir/old.{index}\" {quoted}; else try rm -f -- {quoted}; fi\n");
+            text.Append($"if [ -e \"$dir/old.{index}\" ]; then must cp -p \"$dir/old.{index}\" {quoted}; else must rm -f -- {quoted}; fi\n");
         }
 
         foreach (string[] command in plan.Restore)
         {
-            text.Append("try ").Append(PosixQuote.Join(command)).Append('\n');
+            text.Append("must ").Append(PosixQuote.Join(command)).Append('\n');
         }
 
+        text.Append("exit $rc\n");
         return text.ToString();
     }
 

@@ -1,12 +1,12 @@
 # KvmPS: the state of a bridge change, and disarming it once the change is verified.
 # Usage: sh -s -- <dir> <token> status|disarm|rollback|cleanup
-#   status   prints "apply <rc|running>", "restore <rc|none|running>", "armed yes|no"
-#            ("change missing" when there is no such change)
-#   disarm   removes the token first (then the timer cannot restore, even if the kill misses),
-#            then ends the timer's whole process group, and removes the directory
-#   rollback restores now instead of at the timer's end (the change failed its checks), detached
-#            like the timer: the restore may cut the connection that asked for it
-#   cleanup  removes the directory once a rollback has finished
+#   status   prints "apply <rc|running>", "restore <rc|none|running>", "armed yes|no", and
+#            "disarmed yes" once disarmed ("change missing" when there is no such change)
+#   disarm   claims the change (renames armed.<token>: the timer, rollback and a failing apply
+#            do the same, and only one rename succeeds), ends the timer's session, marks it disarmed
+#   rollback claims the change and restores now instead of at the timer's end, detached like the
+#            timer: the restore may cut the connection that asked for it
+#   cleanup  removes the directory once the change is disarmed or rolled back
 dir=$1
 token=$2
 stop_timer() {
@@ -21,23 +21,23 @@ status)
     [ -d "$dir" ] || { echo "change missing"; exit 0; }
     if [ -e "$dir/apply.rc" ]; then echo "apply $(cat "$dir/apply.rc")"; else echo "apply running"; fi
     if [ -e "$dir/restore.rc" ]; then echo "restore $(cat "$dir/restore.rc")"
-    elif [ -e "$dir/armed.$token" ]; then echo "restore none"
+    elif [ -e "$dir/armed.$token" ] || [ -e "$dir/disarmed" ]; then echo "restore none"
     else echo "restore running"; fi
     [ -e "$dir/armed.$token" ] && echo "armed yes" || echo "armed no"
+    [ -e "$dir/disarmed" ] && echo "disarmed yes"
+    exit 0
     ;;
 disarm)
-    [ -e "$dir/armed.$token" ] || { echo "the rollback already ran or was disarmed" >&2; exit 5; }
-    rm -f "$dir/armed.$token"
+    mv "$dir/armed.$token" "$dir/claimed" 2>/dev/null || { echo "the rollback already ran or was disarmed" >&2; exit 5; }
     stop_timer
-    rm -rf "$dir"
+    : >"$dir/disarmed"
     ;;
 rollback)
-    [ -e "$dir/armed.$token" ] || { echo "the rollback already ran or was disarmed" >&2; exit 5; }
-    rm -f "$dir/armed.$token"
+    mv "$dir/armed.$token" "$dir/claimed" 2>/dev/null || { echo "the rollback already ran or was disarmed" >&2; exit 5; }
     stop_timer
     # A change still running is ended first (as the timer does): restore.sh undoes it whole.
     pid=$(cat "$dir/apply.pid" 2>/dev/null)
-    [ -n "$pid" ] && kill -s KILL -- "-$pid" 2>/dev/null
+    [ -n "$pid" ] && [ ! -e "$dir/apply.rc" ] && kill -s KILL -- "-$pid" 2>/dev/null
     [ -e "$dir/apply.rc" ] || echo 124 >"$dir/apply.rc"
     setsid sh -c 'sh "$1/restore.sh" "$1" >"$1/restore.log" 2>&1; echo $? >"$1/restore.rc"' kvmps-restore "$dir" </dev/null >/dev/null 2>&1 &
     ;;

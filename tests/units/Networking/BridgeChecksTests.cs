@@ -111,7 +111,7 @@ public sealed class BridgeChecksTests
         BridgePlan plan = Plan(Request(), Host());
 
         Assert.Empty(BridgeChecks.RestoreProblems(plan, Host(), Host()));
-        Assert.Equal(new[] { "br0 still exists", "eth0's master is br0, not none as before", "eth0 does not have its address 192.0.2.10/24 back" },
+        Assert.Equal(new[] { "br0 still exists", "eth0's master is br0, not none as before", "eth0 does not have its address 192.0.2.10/24 back", "the default route via 192.0.2.1 on eth0 is not back" },
             BridgeChecks.RestoreProblems(plan, Host(), Bridged()));
     }
 

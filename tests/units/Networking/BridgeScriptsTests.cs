@@ -94,7 +94,12 @@ public sealed class BridgeScriptsTests : IDisposable
         BatchResult disarmed = _host.Run(BridgeScripts.State("t1", "disarm", _dir), RunOptions.Default, CancellationToken.None);
 
         Assert.True(disarmed.Succeeded, disarmed[0].Describe());
+        // Disarmed, not yet cleaned up: a lost reply to the disarm can still be told from a rollback.
+        Assert.Equal("apply 0\nrestore none\narmed no\ndisarmed yes\n", State("t1"));
+        Assert.Equal(5, _host.Run(BridgeScripts.State("t1", "rollback", _dir), RunOptions.Default, CancellationToken.None)[0].ExitCode);
+        Assert.True(_host.Run(BridgeScripts.State("t1", "cleanup", _dir), RunOptions.Default, CancellationToken.None).Succeeded);
         Assert.False(Directory.Exists(BridgeScripts.Directory("t1", _dir)));
+        Assert.Equal("change missing\n", State("t1"));
         Thread.Sleep(3000);
         Assert.Equal(new[] { "applied" }, LogLines());
         Assert.Equal("DEVICE=eth0\nBRIDGE=br0\n", File.ReadAllText(Existing));
@@ -200,4 +205,23 @@ public sealed class BridgeScriptsTests : IDisposable
         pgrep!.WaitForExit();
         Assert.All(pgrep.StandardOutput.ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries), p => Assert.Equal('Z', File.ReadAllText($"/proc/{p}/stat").Split(") ")[^1][0]));
     }
+
+    [Fact]
+    public void OnlyOneClaimsTheChangeDisarmFailsOnceTheTimerHasIt()
+    {
+        Assert.True(Arm(Change(rollbackSeconds: 600), "t9").Succeeded);
+        WaitForState("t9", "apply 0");
+        string dir = BridgeScripts.Directory("t9", _dir);
+
+        // What the timer's first step does when its time is up.
+        File.Move(Path.Combine(dir, "armed.t9"), Path.Combine(dir, "claimed"));
+
+        Assert.Equal(5, _host.Run(BridgeScripts.State("t9", "disarm", _dir), RunOptions.Default, CancellationToken.None)[0].ExitCode);
+        Assert.Equal(5, _host.Run(BridgeScripts.State("t9", "rollback", _dir), RunOptions.Default, CancellationToken.None)[0].ExitCode);
+        Assert.Equal("apply 0\nrestore running\narmed no\n", State("t9"));
+        string pid = File.ReadAllText(Path.Combine(dir, "timer.pid")).Trim();
+        using var kill = System.Diagnostics.Process.Start("kill", new[] { "-s", "KILL", "--", "-" + pid });
+        kill!.WaitForExit();
+    }
 }
+
