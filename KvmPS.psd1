@@ -19,6 +19,8 @@
         'Remove-KvmBridge'
         'New-KvmNetwork'
         'Remove-KvmNetwork'
+        'Test-KvmMigration'
+        'Move-KvmGuest'
         'Get-KvmGuest'
         'Get-KvmSession'
         'Install-KvmHost'

@@ -227,3 +227,29 @@ function Get-LabNmProfiles {
     param([Parameter(Mandatory)][string]$HostName)
     Invoke-KvmLabCommand $HostName 'sh', '-c', 'nmcli -t -f NAME,TYPE,AUTOCONNECT,DEVICE connection show | sort; ls /etc/NetworkManager/system-connections; ip -4 -o addr show scope global | tr -s " " | cut -d" " -f2,4'
 }
+
+# Defines (and starts) the lab's tiny real guest directly with virsh: kernel and initrd at a path every
+# lab host sees, so it can move between hosts. Without -Bridge/-Network it has no network adapter;
+# -Devices is extra device XML (e.g. a disk). A fixture for the migration tests.
+function New-TinyLabGuest {
+    param(
+        [Parameter(Mandatory)][string]$HostName, [Parameter(Mandatory)][string]$Name,
+        [string]$Bridge, [string]$Network, [string[]]$TinyArgs = @(), [string]$Devices = '', [int]$MemoryMiB = 96, [switch]$NoStart
+    )
+    $null = Initialize-TinyGuest
+    $xmlArgs = @('xml', '--name', $Name, '--memory', "$MemoryMiB") + $TinyArgs
+    if ($Bridge) { $xmlArgs += '--bridge', $Bridge } elseif ($Network) { $xmlArgs += '--network', $Network }
+    $xml = (& bash (Join-Path $PSScriptRoot 'lab/tiny-guest.sh') @xmlArgs) -join "`n"
+    if ($LASTEXITCODE -ne 0) { throw "tiny-guest.sh xml failed for $Name" }
+    if (-not $Bridge -and -not $Network) { $xml = $xml -replace '(?s)\s*<interface .*?</interface>', '' }
+    $xml = $xml.Replace('</devices>', "$Devices</devices>")
+    $script = 'virsh define /dev/stdin >/dev/null || exit 1; [ "$1" = yes ] || exit 0; virsh start -- "$2" >/dev/null'
+    Invoke-KvmLabCommand $HostName 'sh', '-c', $script, 'kvmps-define', $(if ($NoStart) { 'no' } else { 'yes' }), $Name -InputText $xml | Out-Null
+}
+
+# Where guests of a prefix are, for migration tests: "<name> <state> <persistent>" per guest on one host, sorted.
+function Get-LabGuestPlaces {
+    param([Parameter(Mandatory)][string]$HostName, [Parameter(Mandatory)][string]$Prefix)
+    $script = 'for d in $(virsh list --all --name); do case "$d" in "$1"*) printf "%s %s %s\n" "$d" "$(virsh domstate "$d" | head -1 | tr " " _)" "$(virsh dominfo "$d" | sed -n "s/^Persistent: *//p")";; esac; done | sort'
+    @(Invoke-KvmLabCommand $HostName 'sh', '-c', $script, 'kvmps-places', $Prefix)
+}

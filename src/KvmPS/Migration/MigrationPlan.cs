@@ -71,6 +71,16 @@ internal sealed class MigrationGuest
 
     public bool Persistent { get; set; } = true;
 
+    /// <summary>The disks (targets) -IncludeStorage copies: the ones the destination does not share; null when not known.</summary>
+    public IReadOnlyList<string>? CopyTargets { get; set; }
+
+    /// <summary>
+    /// Some disk stays where it is because the pre-flight saw the destination read the same file, and
+    /// found it uncached: libvirt cannot tell every shared filesystem from a local one (it refuses
+    /// them as unsafe), so this move says --unsafe for them.
+    /// </summary>
+    public bool SharedStorageVerified { get; set; }
+
     public bool IsActive => State is "running" or "paused";
 }
 

@@ -40,9 +40,19 @@ internal static class MigrationPlanner
         string migrationUri = "";
         if (!offline)
         {
-            if (options.IncludeStorage)
+            if (options.IncludeStorage && guest.CopyTargets is null)
             {
                 argv.Add("--copy-storage-all");
+            }
+            else if (options.IncludeStorage && guest.CopyTargets!.Count > 0)
+            {
+                // Only the disks the destination does not share: a shared one would be copied onto itself.
+                argv.AddRange(new[] { "--copy-storage-all", "--migrate-disks", string.Join(",", guest.CopyTargets) });
+            }
+
+            if (guest.SharedStorageVerified)
+            {
+                argv.Add("--unsafe");
             }
 
             if (options.AutoConverge)
@@ -57,7 +67,12 @@ internal static class MigrationPlanner
 
             if (options.PostCopy)
             {
+                // Without a timeout that switches, switch after the first full pass (else it never does).
                 argv.Add("--postcopy");
+                if (!(options.Timeout > TimeSpan.Zero && options.TimeoutAction == KvmMigrationTimeoutAction.PostCopy))
+                {
+                    argv.Add("--postcopy-after-precopy");
+                }
             }
 
             if (options.BandwidthMiBps > 0)
@@ -86,6 +101,11 @@ internal static class MigrationPlanner
         if (!offline && options.Timeout > TimeSpan.Zero && (options.TimeoutAction ?? KvmMigrationTimeoutAction.Abort) == KvmMigrationTimeoutAction.Abort)
         {
             plan.AbortAfter = options.Timeout;
+        }
+
+        if (!offline && options.IncludeStorage && guest.CopyTargets is { Count: 0 })
+        {
+            plan.Warnings.Add($"{guest.Name}: -IncludeStorage has nothing to copy: the destination shares every disk.");
         }
 
         if (!options.Offline && offline)
@@ -175,7 +195,7 @@ internal static class MigrationPlanner
         }
     }
 
-    private static void CheckAddress(string address, string what)
+    internal static void CheckAddress(string address, string what)
     {
         bool ip = Networking.Ipv4.TryParse(address, out _)
             || (address.IndexOf(':') >= 0 && System.Net.IPAddress.TryParse(address, out System.Net.IPAddress? v6) && v6.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6);

@@ -24,6 +24,9 @@ internal sealed class MigrationDisk
 
     public long VirtualSize { get; set; }
 
+    /// <summary>Bytes the image takes on its filesystem (what a copy writes at least).</summary>
+    public long ActualSize { get; set; }
+
     public string Backing { get; set; } = "";
 }
 
@@ -51,6 +54,9 @@ internal sealed class MigrationSourceFacts
     public string TrustOutput { get; set; } = "";
 
     public string LibvirtVersion { get; set; } = "";
+
+    /// <summary>Directories of the guest's disks where the marker was written (true) or could not be (false).</summary>
+    public Dictionary<string, bool> Markers { get; } = new(StringComparer.Ordinal);
 
     public bool Complete { get; set; }
 
@@ -121,6 +127,12 @@ internal sealed class MigrationSourceFacts
                 case "trust" when line.Length > 0:
                     trust.Add(line);
                     break;
+                case "markers" when line.StartsWith("marker ok ", StringComparison.Ordinal):
+                    facts.Markers[raw.Substring(10)] = true;
+                    break;
+                case "markers" when line.StartsWith("marker failed ", StringComparison.Ordinal):
+                    facts.Markers[raw.Substring(14)] = false;
+                    break;
                 case "version" when line.Length > 0:
                     facts.LibvirtVersion = line;
                     break;
@@ -153,6 +165,7 @@ internal sealed class MigrationSourceFacts
         // qemu-img's JSON read as the guest cmdlets read it (no JSON library on .NET Framework).
         disk.Format = HostGuestContext.JsonString(json, "format");
         disk.VirtualSize = Math.Max(0, HostGuestContext.JsonNumber(json, "virtual-size"));
+        disk.ActualSize = Math.Max(0, HostGuestContext.JsonNumber(json, "actual-size"));
         string full = HostGuestContext.JsonString(json, "full-backing-filename");
         disk.Backing = full.Length > 0 ? full : HostGuestContext.JsonString(json, "backing-filename");
     }

@@ -1,17 +1,20 @@
 # KvmPS: what the source knows about moving a guest (Test-KvmMigration, Move-KvmGuest's pre-flight).
-# Changes nothing. Usage: sh -s -- <guest> <destination address> <ssh port> <user on destination>
+# Changes nothing but one empty marker file per disk directory, which the destination looks for to tell
+# shared storage apart (removed by KvmPS right after). Usage:
+#   sh -s -- <guest> <destination address> <ssh port> <user on destination> [<marker file name> [<data address>]]
 # Sections "== name", then "== end":
 #   state, persistent     virsh domstate / dominfo
 #   xml                   virsh dumpxml --migratable (what the destination will be given)
 #   disks                 "<type> <device> <target> <source>" per disk (virsh domblklist --details)
 #   image <target>        qemu-img info --output=json of each file disk (format, virtual size, backing)
+#   markers               "marker ok|failed <dir>" per directory of the guest's file disks (with a marker name)
 #   resolve               how the source resolves the destination (getent ahosts), empty when it cannot
-#   ports                 "port <n> <state>" per port: a TCP connection from the source: open, refused (reachable, nothing listens)
+#   ports                 "port <n> <state>": sshd's port on the destination, 49152 (QEMU's first) on the data address: a TCP connection from the source: open, refused (reachable, nothing listens)
 #                         or filtered (no answer: a firewall drops it)
 #   trust <rc>            ssh -o BatchMode=yes from the source (as root) to the destination's libvirt
 #   version               libvirt's version on the source
 uri=qemu:///system
-guest=$1 dest=$2 port=$3 user=$4
+guest=$1 dest=$2 port=$3 user=$4 marker=$5 data=${6:-$2}
 LC_ALL=C
 export LC_ALL
 echo "== state"
@@ -22,17 +25,26 @@ echo "== xml"
 virsh -c "$uri" dumpxml --migratable -- "$guest" 2>/dev/null
 echo "== disks"
 virsh -c "$uri" domblklist --details -- "$guest" 2>/dev/null | awk 'NR > 2 && NF >= 4'
-virsh -c "$uri" domblklist --details -- "$guest" 2>/dev/null | awk 'NR > 2 && $1 == "file" && $4 != "-" { print $3 " " $4 }' |
-while read -r target source; do
+disks=$(virsh -c "$uri" domblklist --details -- "$guest" 2>/dev/null | awk 'NR > 2 && $1 == "file" && NF >= 4')
+printf '%s\n' "$disks" | while read -r type device target source; do
+    [ -n "$source" ] && [ "$source" != - ] || continue
     echo "== image $target"
     qemu-img info -U --output=json -- "$source" 2>/dev/null || qemu-img info --output=json -- "$source" 2>/dev/null
 done
+echo "== markers"
+if [ -n "$marker" ]; then
+    printf '%s\n' "$disks" | while read -r type device target source; do
+        [ -n "$source" ] && [ "$source" != - ] && dirname -- "$source"
+    done | sort -u | while IFS= read -r dir; do
+        if : >"$dir/$marker" 2>/dev/null; then echo "marker ok $dir"; else echo "marker failed $dir"; fi
+    done
+fi
 echo "== resolve"
 getent ahosts "$dest" 2>/dev/null | awk '{ print $1 }' | sort -u | head -4
 # bash's /dev/tcp: "refused" comes back at once, "filtered" is the 3 s timeout running out.
 probe() {
     command -v bash >/dev/null 2>&1 || { echo "port $1 untested"; return; }
-    out=$(timeout 3 bash -c 'exec 3<>"/dev/tcp/$1/$2" && echo open' kvmps-port "$dest" "$1" 2>&1)
+    out=$(timeout 3 bash -c 'exec 3<>"/dev/tcp/$1/$2" && echo open' kvmps-port "$2" "$1" 2>&1)
     rc=$?
     case $rc:$out in
     0:open) echo "port $1 open" ;;
@@ -42,8 +54,8 @@ probe() {
     esac
 }
 echo "== ports"
-probe "$port"
-probe 49152
+probe "$port" "$dest"
+probe 49152 "$data"
 echo "== trust"
 out=$(ssh -o BatchMode=yes -o ConnectTimeout=5 -o StrictHostKeyChecking=yes -p "$port" -- "$user@$dest" virsh -c qemu:///system version --daemon 2>&1 </dev/null)
 echo "rc $?"

@@ -166,4 +166,11 @@ public sealed class MigrationPlannerTests
         Assert.Equal("qemu+ssh://admin%20x@kvm2.example.com:2222/system?keyfile=%2Fvar%2Frun%2Fkvmps-migrate-1%2Fid&no_tty=1",
             MigrationPlanner.DestinationUri("kvm2.example.com", 2222, "admin x", "/var/run/kvmps-migrate-1/id"));
     }
+
+    [Fact]
+    public void PostCopyAloneSwitchesAfterTheFirstPass()
+    {
+        Assert.Equal("virsh -c qemu:///system migrate --live --persistent --undefinesource --postcopy --postcopy-after-precopy --migrateuri tcp://198.18.0.12 --domain web1 --desturi qemu+ssh://root@198.18.0.12/system",
+            Line(Plan(o => o.PostCopy = true)));
+    }
 }

@@ -1,0 +1,112 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Management.Automation;
+using System.Threading;
+using KvmPS.Sessions;
+using KvmPS.Transport;
+
+namespace KvmPS.Migration;
+
+/// <summary>Where a guest goes: the destination's session, and how the source reaches it.</summary>
+internal sealed class MigrationEndpoint
+{
+    public MigrationEndpoint(KvmSession session)
+    {
+        Session = session;
+        HostTarget target = HostTarget.Parse(session.ComputerName);
+        if (session.Transport == KvmTransport.Local || target.IsLocal)
+        {
+            throw new KvmException("DestinationIsLocal", ErrorCategory.InvalidArgument,
+                $"The destination '{session.ComputerName}' is this machine by a local name, which the source cannot reach.",
+                "Name the destination by a host name or address the source reaches, e.g. -Destination root@10.0.0.12.");
+        }
+
+        Address = target.Host;
+        Port = target.Port ?? (session.Port > 0 ? session.Port : 22);
+    }
+
+    public KvmSession Session { get; }
+
+    /// <summary>The host part of the destination's name (a host name or an address).</summary>
+    public string Address { get; }
+
+    public int Port { get; }
+
+    /// <summary>libvirt is reached as root on the destination: qemu:///system.</summary>
+    public string User => "root";
+}
+
+/// <summary>
+/// The pre-flight of one guest: three round trips, changing nothing that stays. The source reports
+/// the guest, its disks and how it reaches the destination, and leaves a marker file beside each disk;
+/// the destination reports what it has for the guest and whether it sees the markers (shared
+/// storage); the markers are removed, also when the destination's probe fails.
+/// </summary>
+internal static class MigrationPreflight
+{
+    private static readonly RunOptions ProbeOptions = new() { Timeout = TimeSpan.FromSeconds(60) };
+
+    public static MigrationFacts Run(KvmSession source, string guestName, MigrationEndpoint destination, string migrationAddress, bool offline, bool includeStorage,
+        CancellationToken cancel, Action<string, string> log)
+    {
+        string marker = ".kvmps-shared-" + Guid.NewGuid().ToString("N");
+        string dataAddress = migrationAddress.Length > 0 ? migrationAddress : destination.Address;
+        RemoteCommand probe = RemoteCommand.Script("migration-source.sh", guestName, destination.Address, destination.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), destination.User, marker, dataAddress);
+        CommandResult sourceResult = source.Connection!.Shell.Run(probe, ProbeOptions, cancel, m => log(source.ComputerName, m))[0];
+        MigrationSourceFacts sourceFacts = MigrationSourceFacts.Parse(sourceResult.StdoutText);
+        List<string> marked = sourceFacts.Markers.Where(m => m.Value).Select(m => m.Key).ToList();
+        try
+        {
+            if (!sourceResult.Succeeded || !sourceFacts.Complete)
+            {
+                throw new KvmException("MigrationPreflightFailed", ErrorCategory.ResourceUnavailable,
+                    $"Could not read '{guestName}' on {source.ComputerName} for the move: {sourceResult.Describe()}",
+                    "Check that libvirt runs there (Test-KvmCapability) and that the session is root or has sudo.");
+            }
+
+            if (sourceFacts.State.Length == 0 || sourceFacts.Xml.Length == 0)
+            {
+                throw new KvmException("GuestNotFound", ErrorCategory.ObjectNotFound, $"There is no guest named '{guestName}' on {source.ComputerName}.",
+                    $"List the guests with: Get-KvmGuest -ComputerName {source.ComputerName}");
+            }
+
+            MigrationDefinition definition = MigrationDefinition.Parse(sourceFacts.Xml);
+            KvmSession dest = destination.Session;
+            CommandResult destResult = dest.Connection!.Shell.Run(MigrationDestinationFacts.Probe(definition, marker, marked), ProbeOptions, cancel, m => log(dest.ComputerName, m))[0];
+            MigrationDestinationFacts destFacts = MigrationDestinationFacts.Parse(destResult.StdoutText);
+            if (!destResult.Succeeded || !destFacts.Complete)
+            {
+                throw new KvmException("MigrationPreflightFailed", ErrorCategory.ResourceUnavailable,
+                    $"Could not check the destination {dest.ComputerName} for '{guestName}': {destResult.Describe()}",
+                    "Check that libvirt runs there (Test-KvmCapability) and that the session is root or has sudo.");
+            }
+
+            bool active = sourceFacts.State is "running" or "paused";
+            return new MigrationFacts(source.ComputerName, dest.ComputerName, sourceFacts, definition, destFacts)
+            {
+                DestinationAddress = destination.Address,
+                DataAddress = dataAddress,
+                SshPort = destination.Port,
+                Live = active && !offline,
+                IncludeStorage = includeStorage,
+            };
+        }
+        finally
+        {
+            if (marked.Count > 0)
+            {
+                var unmark = new List<string> { "sh", "-c", "m=$1; shift; for d; do rm -f -- \"$d/$m\"; done", "kvmps-unmark", marker };
+                unmark.AddRange(marked);
+                try
+                {
+                    source.Connection!.Shell.Run(new RemoteCommand(unmark), new RunOptions { Timeout = TimeSpan.FromSeconds(20) }, CancellationToken.None, m => log(source.ComputerName, m));
+                }
+                catch (Exception e) when (e is HostUnreachableException or TimeoutException or HostConnectException)
+                {
+                    log(source.ComputerName, $"could not remove the shared-storage markers ({marker}) in {string.Join(", ", marked)}: {e.Message}");
+                }
+            }
+        }
+    }
+}
