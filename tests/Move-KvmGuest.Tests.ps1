@@ -133,3 +133,139 @@ Describe 'Move-KvmGuest between two lab hosts' -Skip:([bool]$LabSkip) {
         { Move-KvmGuest -Session $S1 -Name x -Destination $S2 -Offline -IncludeStorage -ErrorAction Stop } | Should -Throw -ErrorId 'OfflineStorageCopy,KvmPS.Commands.MoveKvmGuestCommand'
     }
 }
+
+# The issue's promise: whatever breaks mid-move, the guest runs on the source, defined, with its disk,
+# and nothing of it stays on the destination. A 128 MiB guest held to -Bandwidth 2 (MiB/s) takes
+# about a minute to move, so each fault lands mid-move; one guest serves every trial.
+Describe 'Move-KvmGuest fault trials: the guest stays whole on the source' -Skip:([bool]$LabSkip) {
+    BeforeAll {
+        $null = Start-KvmLab -HostCount 2
+        $script:Lab = Get-KvmLab
+        $script:S1 = Connect-LabHost $Lab 0
+        $script:S2 = Connect-LabHost $Lab 1
+        $script:P = New-GuestPrefix 'mflt'
+        $script:G = "${P}g"
+        $script:Trials = @{}
+        $tiny = Initialize-TinyGuest
+        New-KvmGuest -Session $S1 -Name $G -MemoryBytes 128MB -DiskSizeBytes 16MB -KernelPath $tiny.Kernel -InitrdPath $tiny.Initrd `
+            -KernelArguments $tiny.Cmdline -Graphics None -Start -WarningAction SilentlyContinue
+        # Stalls are aborted after 60 s by default; 8 s keeps the trials short.
+        $runner = (Get-Module KvmPS).ImplementingAssembly.GetType('KvmPS.Migration.MigrationRunner')
+        $runner.GetField('StallTimeout', [Reflection.BindingFlags]'NonPublic,Static').SetValue($null, [TimeSpan]::FromSeconds(8))
+
+        # The move runs in its own runspace, so that the test can break things while it runs.
+        function Start-Move([hashtable]$Extra = @{}) {
+            $ps = [powershell]::Create()
+            $null = $ps.AddScript({
+                param($Module, $S1, $S2, $Name, $Extra)
+                Import-Module $Module
+                Move-KvmGuest -Session $S1 -Name $Name -Destination $S2 -IncludeStorage -Bandwidth 2 @Extra
+            }).AddArgument((Get-KvmPSModulePath)).AddArgument($S1).AddArgument($S2).AddArgument($G).AddArgument($Extra)
+            [pscustomobject]@{ PS = $ps; Handle = $ps.BeginInvoke(); Clock = [Diagnostics.Stopwatch]::StartNew() }
+        }
+
+        # Until the move is sending the guest's memory (past the disk copy): mid-move.
+        function Wait-MidMove {
+            $deadline = [DateTime]::UtcNow.AddSeconds(90)
+            do {
+                Start-Sleep -Milliseconds 250
+                $job = Invoke-KvmLabCommand kvm1 'virsh', 'domjobinfo', $G -IgnoreExitCode
+                $memory = ($job | Where-Object { $_ -match '^Memory processed:\s+([\d.]+) (\w+)' }) -and $Matches[2] -eq 'MiB' -and [double]$Matches[1] -ge 2
+            } until ($memory -or [DateTime]::UtcNow -gt $deadline)
+            $memory | Should -BeTrue -Because 'the move must be under way before the fault'
+        }
+
+        function Complete-Move($Move) {
+            try { $null = $Move.PS.EndInvoke($Move.Handle) } catch [System.Management.Automation.PipelineStoppedException] { }
+            $Move.Clock.Stop()
+            $errors = @($Move.PS.Streams.Error)
+            $Move.PS.Dispose()
+            $errors
+        }
+
+        # Exactly one running copy, on the source, defined, with its disk; nothing on the destination.
+        function Get-Wholeness {
+            $source = Get-LabGuestPlaces kvm1 $G
+            $dest = Get-LabGuestPlaces kvm2 $G
+            $disk1 = Invoke-KvmLabCommand kvm1 'sh', '-c', 'ls /var/lib/libvirt/images | grep -c "^$1" || true', 'x', $G
+            $disk2 = Invoke-KvmLabCommand kvm2 'sh', '-c', 'ls -a /var/lib/libvirt/images | grep -c -e "^$1" -e kvmps-shared || true', 'x', $G
+            [pscustomobject]@{ Source = "$source"; Destination = "$dest"; SourceDisks = $disk1; DestinationFiles = $disk2
+                Whole = "$source" -eq "$G running yes" -and -not $dest -and $disk1 -eq '1' -and $disk2 -eq '0' }
+        }
+
+        function Add-Trial([string]$Fault, [int]$Trial, $Move, $Errors, $State) {
+            if (-not $Trials[$Fault]) { $Trials[$Fault] = [Collections.Generic.List[object]]::new() }
+            $Trials[$Fault].Add([pscustomobject]@{
+                # From the fault to the cmdlet's end (for -Timeout: from the start).
+                Fault = $Fault; Trial = $Trial; Seconds = [math]::Round($Move.Clock.Elapsed.TotalSeconds, 1)
+                ErrorId = ($Errors | Select-Object -First 1).FullyQualifiedErrorId -replace ',.*'; Recovered = $State.Whole
+                Source = $State.Source; Destination = $State.Destination })
+        }
+    }
+
+    AfterAll {
+        foreach ($fault in $Trials.Keys) { Write-LockoutTrials "migration-fault-$fault" $Trials[$fault] -Expected 5 }
+        $runner.GetField('StallTimeout', [Reflection.BindingFlags]'NonPublic,Static').SetValue($null, [TimeSpan]::FromSeconds(60))
+        Invoke-KvmLabCommand kvm2 'sh', '-c', 'while iptables -D INPUT -p tcp --dport 49152:49215 -j DROP 2>/dev/null; do :; done' | Out-Null
+        Disconnect-KvmHost -All
+        Clear-LabGuests kvm1 $P
+        Clear-LabGuests kvm2 $P
+    }
+
+    It 'timeout <_>/5: -Timeout aborts the move (MigrationTimedOut)' -ForEach (1..5) {
+        $move = Start-Move @{ Timeout = 5 }
+        $errors = Complete-Move $move
+        $state = Get-Wholeness
+        Add-Trial 'timeout' $_ $move $errors $state
+        $errors.Count | Should -Be 1
+        $errors[0].FullyQualifiedErrorId | Should -BeLike 'MigrationTimedOut,*'
+        $errors[0].Exception.Message | Should -BeLike "*did not finish within 5 s and was aborted. Now: it is running on $($S1.ComputerName) with its definition; the disks made for it on $($S2.ComputerName) were removed."
+        $state.Whole | Should -BeTrue -Because ($state | Out-String)
+    }
+
+    It 'Ctrl+C <_>/5: stopping the cmdlet aborts the move' -ForEach (1..5) {
+        $move = Start-Move
+        Wait-MidMove
+        $move.Clock.Restart()   # the time it takes KvmPS to end the move safely, from the fault
+        $move.PS.Stop()
+        $errors = Complete-Move $move
+        $state = Get-Wholeness
+        Add-Trial 'ctrl-c' $_ $move $errors $state
+        $state.Whole | Should -BeTrue -Because ($state | Out-String)
+    }
+
+    It 'destination libvirtd killed <_>/5: the move fails, and the destination restarts clean' -ForEach (1..5) {
+        $move = Start-Move
+        Wait-MidMove
+        $move.Clock.Restart()   # the time it takes KvmPS to end the move safely, from the fault
+        Set-KvmLabLibvirtd kvm2 Kill
+        try {
+            $errors = Complete-Move $move
+        }
+        finally {
+            Set-KvmLabLibvirtd kvm2 Start
+        }
+        $state = Get-Wholeness
+        Add-Trial 'libvirtd-killed' $_ $move $errors $state
+        $errors[0].FullyQualifiedErrorId | Should -BeLike 'MigrationFailed,*'
+        $errors[0].Exception.Message | Should -BeLike "*Now: it is running on $($S1.ComputerName) with its definition; libvirt on $($S2.ComputerName) did not answer; the disks made for it there were removed."
+        $state.Whole | Should -BeTrue -Because ($state | Out-String)
+    }
+
+    It 'migration ports dropped <_>/5: the stalled move is aborted (MigrationStalled)' -ForEach (1..5) {
+        $move = Start-Move
+        Wait-MidMove
+        $move.Clock.Restart()   # the time it takes KvmPS to end the move safely, from the fault
+        Invoke-KvmLabCommand kvm2 'iptables', '-I', 'INPUT', '-p', 'tcp', '--dport', '49152:49215', '-j', 'DROP' | Out-Null
+        try {
+            $errors = Complete-Move $move
+        }
+        finally {
+            Invoke-KvmLabCommand kvm2 'iptables', '-D', 'INPUT', '-p', 'tcp', '--dport', '49152:49215', '-j', 'DROP' | Out-Null
+        }
+        $state = Get-Wholeness
+        Add-Trial 'ports-dropped' $_ $move $errors $state
+        $errors[0].FullyQualifiedErrorId | Should -BeLike 'MigrationStalled,*'
+        $state.Whole | Should -BeTrue -Because ($state | Out-String)
+    }
+}

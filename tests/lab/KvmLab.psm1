@@ -187,5 +187,19 @@ function Reset-KvmLabHostKey {
     (Get-KvmLab).hosts | Where-Object name -EQ $HostName
 }
 
+<#
+.SYNOPSIS
+    Fault tests: kills a lab host's libvirtd as a crash would (its guests' QEMU processes live on), or
+    starts it again and waits until it answers.
+#>
+function Set-KvmLabLibvirtd {
+    param(
+        [Parameter(Mandatory, Position = 0)][ValidatePattern('^kvm[1-9]$')][string]$HostName,
+        [Parameter(Mandatory, Position = 1)][ValidateSet('Kill', 'Start')][string]$Action
+    )
+    $r = Invoke-LabScript -Arguments 'libvirtd', $HostName, $Action.ToLowerInvariant() -TimeoutSec 180
+    if ($r.ExitCode -ne 0) { throw "lab.sh libvirtd $HostName $Action failed: $(Get-LastLines $r.StdErr 5)" }
+}
+
 Export-ModuleMember -Function Get-KvmLabSkipReason, Get-KvmLab, Start-KvmLab, Stop-KvmLab,
-    Invoke-KvmLabCommand, Reset-KvmLabHostKey
+    Invoke-KvmLabCommand, Reset-KvmLabHostKey, Set-KvmLabLibvirtd

@@ -7,6 +7,7 @@
 # through one veth (198.18.0.1/24); host i is 198.18.0.(10+i).
 #
 # Usage: lab.sh up [N] | down | status | exec HOST CMD... | ssh HOST [CMD...] | rekey HOST
+#        | libvirtd HOST kill|start   (fault tests: SIGKILL the host's libvirtd; start it again and wait)
 #        | check-deps | install-deps | json
 # See tests/lab/README.md for the layout, timings and traps.
 #
@@ -915,6 +916,29 @@ cmd_rekey() {
 
 cmd_json() { cat "$STATE/lab.json"; }
 
+# Fault tests: libvirtd of one host killed as a crash would (its QEMU processes live on), then
+# started again the way `up` starts it, and waited for.
+cmd_libvirtd() {
+  (($# == 2)) || die "usage: lab.sh libvirtd HOST kill|start"
+  local h=$1 pid
+  host_index "$h" >/dev/null
+  pid=$(host_cat "$h" /run/libvirtd.pid | tr -dc 0-9)
+  case $2 in
+    kill)
+      pid_in_host "$pid" "$h" || die "$h: libvirtd is not running"
+      kill -KILL "$pid"
+      while [[ -e /proc/$pid ]]; do sleep 0.05; done
+      log "$h: libvirtd ($pid) killed" ;;
+    start)
+      pid_in_host "$pid" "$h" && die "$h: libvirtd is running ($pid)"
+      host_exec "$h" rm -f /run/libvirtd.pid
+      host_start_libvirtd "$h"
+      host_wait_ready "$h"
+      log "$h: libvirtd started" ;;
+    *) die "usage: lab.sh libvirtd HOST kill|start" ;;
+  esac
+}
+
 usage() {
   sed -n '2,/^set -euo/p' "$LAB_SCRIPT" | grep '^#' | sed 's/^# \{0,1\}//'
 }
@@ -929,6 +953,7 @@ main() {
     exec) cmd_exec "$@" ;;
     ssh) cmd_ssh "$@" ;;
     rekey) cmd_rekey "$@" ;;
+    libvirtd) cmd_libvirtd "$@" ;;
     check-deps) cmd_check_deps ;;
     install-deps) cmd_install_deps ;;
     json) cmd_json ;;

@@ -42,6 +42,16 @@ internal sealed class MigrationJob
 
     public bool TimedOut { get; set; }
 
+    /// <summary>Aborted because no data moved for a while (see MigrationRunner.StallTimeout).</summary>
+    public bool Stalled { get; set; }
+
+    public DateTime AbortSentAt { get; set; }
+
+    /// <summary>The data processed at the last poll, and when it last changed.</summary>
+    public long LastData { get; set; } = -1;
+
+    public DateTime LastDataChange { get; set; }
+
     public bool DowntimeSet { get; set; }
 
     public MigrationProgress? Last { get; set; }

@@ -20,6 +20,15 @@ internal sealed class MigrationRunner
 {
     private static readonly RunOptions Short = new() { Timeout = TimeSpan.FromSeconds(30) };
     private static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(1);
+
+    // A move whose data stops moving, or never starts (a firewall dropping its packets, a dead link),
+    // does not fail by itself: TCP retries for minutes and virsh waits. KvmPS aborts it after this long; the
+    // tests shorten it (set by reflection).
+    private static TimeSpan StallTimeout = TimeSpan.FromSeconds(60);
+
+    // After domjobabort a move ends within seconds; one that does not is stopped by killing virsh
+    // (with the batch: the other moves of this source end too, and are reported and cleaned up).
+    private static readonly TimeSpan AbortGrace = TimeSpan.FromSeconds(15);
     private readonly KvmSession _source;
     private readonly MigrationEndpoint _destination;
     private readonly List<MigrationJob> _jobs;
@@ -123,6 +132,7 @@ internal sealed class MigrationRunner
                     if (result is null)
                     {
                         job.Start = DateTime.Now;
+                        job.LastDataChange = DateTime.UtcNow;
                         job.Running = true;
                     }
                     else
@@ -140,7 +150,8 @@ internal sealed class MigrationRunner
         using var kill = new CancellationTokenSource();
         Task<BatchResult> batch = Task.Run(() => SourceShell.Run(commands, options, kill.Token, SourceLog));
         DateTime? stopAsked = null;
-        while (!batch.Wait(PollInterval))
+        // Not batch.Wait(): it throws when virsh was killed (the batch cancelled), and the results are still wanted.
+        while (!((IAsyncResult)batch).AsyncWaitHandle.WaitOne(PollInterval))
         {
             if (_context.Cancel.IsCancellationRequested)
             {
@@ -155,6 +166,11 @@ internal sealed class MigrationRunner
             }
 
             Poll(ready);
+            if (ready.Any(j => j.Running && j.AbortSent && DateTime.UtcNow - j.AbortSentAt > AbortGrace))
+            {
+                SourceLog($"a move did not end within {AbortGrace.TotalSeconds:0} s of domjobabort: stopping virsh");
+                kill.Cancel();
+            }
         }
 
         BatchResult done;
@@ -238,6 +254,17 @@ internal sealed class MigrationRunner
 
             MigrationProgress progress = MigrationProgress.Parse(text);
             job.Last = progress;
+            if (progress.IsRunning && progress.DataProcessed != job.LastData)
+            {
+                job.LastData = progress.DataProcessed;
+                job.LastDataChange = DateTime.UtcNow;
+            }
+            else if (!job.AbortSent && DateTime.UtcNow - job.LastDataChange > StallTimeout)
+            {
+                job.Stalled = true;
+                Abort(new List<MigrationJob> { job }, $"no data moved for {StallTimeout.TotalSeconds:0} s");
+            }
+
             if (progress.IsRunning && job.Plan.SetMaxDowntime is not null && !job.DowntimeSet)
             {
                 job.DowntimeSet = true;
@@ -266,6 +293,7 @@ internal sealed class MigrationRunner
         foreach (MigrationJob job in jobs)
         {
             job.AbortSent = true;
+            job.AbortSentAt = DateTime.UtcNow;
             SourceLog($"{job.Name}: {why}: aborting the move");
             try
             {
@@ -289,12 +317,24 @@ internal sealed class MigrationRunner
                 "Allow more time (-Timeout), limit the guest's memory writes, or use -AutoConverge, or -PostCopy with -TimeoutAction PostCopy.");
         }
 
+        if (job.Stalled)
+        {
+            return new KvmException("MigrationStalled", ErrorCategory.OperationTimeout,
+                $"Moving '{job.Name}' from {_source.ComputerName} to {dest} stopped sending data for {StallTimeout.TotalSeconds:0} s and was aborted.",
+                $"Check that {_source.ComputerName} reaches {job.Facts.DataAddress} on TCP 49152-49215 (a firewall dropping packets, a link down): Test-KvmMigration shows the ports.");
+        }
+
         return new KvmException("MigrationFailed", ErrorCategory.InvalidResult,
             $"Moving '{job.Name}' from {_source.ComputerName} to {dest} failed: {error}",
             $"Check the cause above; Test-KvmMigration -ComputerName {_source.ComputerName} -Name '{job.Name}' -Destination {dest} shows what the move needs.");
     }
 
-    /// <summary>For each failed job: remove the disks it made on the destination (unless the guest is there), then say where the guest is.</summary>
+    /// <summary>
+    /// For each failed job: where the guest is on the source, then on the destination; the disks the
+    /// move made there are removed when no guest of that name is there, or, when the destination's
+    /// libvirt does not answer, when the guest still runs on the source (a live move hands over only
+    /// by stopping the source, so the destination's copy never ran; not so for post-copy).
+    /// </summary>
     private void CleanUpFailed()
     {
         List<MigrationJob> failed = _jobs.Where(j => j.Failure is not null || (j.Result is { Succeeded: false })).ToList();
@@ -303,28 +343,47 @@ internal sealed class MigrationRunner
             return;
         }
 
+        var sourceState = failed.Select(j => RemoteCommand.Of("virsh", "-c", "qemu:///system", "domstate", "--", j.Name)).ToList();
+        BatchResult? here = TryRun(SourceShell, sourceState, SourceLog);
         var commands = new List<RemoteCommand>();
-        foreach (MigrationJob job in failed)
+        for (int i = 0; i < failed.Count; i++)
         {
-            var clean = new List<string> { "sh", "-c", "name=$1; shift; virsh -c qemu:///system domstate -- \"$name\" >/dev/null 2>&1 && { echo present; exit 0; }; echo absent; rm -f -- \"$@\"", "kvmps-clean", job.Name };
+            MigrationJob job = failed[i];
+            bool runsHere = here is not null && here[i].Succeeded && here[i].StdoutText.Trim() == "running" && !job.Plan.Mode.Contains("PostCopy");
+            var clean = new List<string> { "sh", "-c", CleanScript, "kvmps-clean", job.Name, runsHere ? "force" : "verify" };
             clean.AddRange(job.CreatedDisks);
             commands.Add(new RemoteCommand(clean));
         }
 
-        var sourceState = failed.Select(j => RemoteCommand.Of("virsh", "-c", "qemu:///system", "domstate", "--", j.Name)).ToList();
         BatchResult? there = TryRun(DestinationShell, commands, DestinationLog);
-        BatchResult? here = TryRun(SourceShell, sourceState, SourceLog);
+        string dest = _destination.Session.ComputerName;
         for (int i = 0; i < failed.Count; i++)
         {
             MigrationJob job = failed[i];
-            string dest = _destination.Session.ComputerName;
-            string onSource = here is null ? $"its state on {_source.ComputerName} could not be read" : here[i].Succeeded ? $"it is {here[i].StdoutText.Trim()} on {_source.ComputerName} with its definition" : $"it is NOT defined on {_source.ComputerName}";
-            string onDest = there is null ? $"{dest} could not be checked" : there[i].StdoutText.Trim() == "absent" ? (job.CreatedDisks.Count > 0 ? $"the disks made for it on {dest} were removed" : $"nothing of it is on {dest}") : $"a guest named '{job.Name}' IS on {dest}: check it before anything else";
-            string where = onSource + "; " + onDest;
+            string onSource = here is null ? $"its state on {_source.ComputerName} could not be read"
+                : here[i].Succeeded ? $"it is {here[i].StdoutText.Trim()} on {_source.ComputerName} with its definition"
+                : $"it is NOT defined on {_source.ComputerName}";
+            string disks = string.Join(", ", job.CreatedDisks);
+            string onDest = (there is null ? "unreachable kept" : there[i].StdoutText.Trim()) switch
+            {
+                "absent" => job.CreatedDisks.Count > 0 ? $"the disks made for it on {dest} were removed" : $"nothing of it is on {dest}",
+                "present" => $"a guest named '{job.Name}' IS on {dest}: check it before anything else" + (disks.Length > 0 ? $" (disks made for the move: {disks})" : ""),
+                "unreachable removed" => $"libvirt on {dest} did not answer; the disks made for it there were removed" + (disks.Length > 0 ? "" : " (there were none)"),
+                _ => $"{dest} could not be checked" + (disks.Length > 0 ? $"; the disks made for the move were kept there: {disks}" : ""),
+            };
             KvmException failure = job.Failure ?? new KvmException("MigrationFailed", ErrorCategory.InvalidResult, $"Moving '{job.Name}' failed.", "See the errors above.");
-            job.Failure = new KvmException(failure.ErrorId, failure.Category, $"{failure.Message.TrimEnd('.')}. Now: {where}.", failure.RecommendedAction, failure.InnerException);
+            job.Failure = new KvmException(failure.ErrorId, failure.Category, $"{failure.Message.TrimEnd('.')}. Now: {onSource}; {onDest}.", failure.RecommendedAction, failure.InnerException);
         }
     }
+
+    // $1 guest, $2 force|verify, then the disks the move made.
+    private const string CleanScript =
+        "name=$1 mode=$2; shift 2\n"
+        + "if virsh -c qemu:///system list --all --name >/dev/null 2>&1; then\n"
+        + "  if virsh -c qemu:///system domstate -- \"$name\" >/dev/null 2>&1; then echo present; exit 0; fi\n"
+        + "  rm -f -- \"$@\"; echo absent\n"
+        + "elif [ \"$mode\" = force ]; then rm -f -- \"$@\"; echo unreachable removed\n"
+        + "else echo unreachable kept; fi\n";
 
     private static BatchResult? TryRun(HostShell shell, List<RemoteCommand> commands, Action<string> log)
     {
