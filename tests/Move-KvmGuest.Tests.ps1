@@ -127,6 +127,23 @@ Describe 'Move-KvmGuest between two lab hosts' -Skip:([bool]$LabSkip) {
         Get-LabGuestPlaces kvm2 "${P}pf" | Should -Be @("${P}pf shut_off yes")
     }
 
+    It '-TrustMode Ephemeral moves a guest when root on the source has no key of its own, and leaves no key behind' {
+        New-TinyLabGuest kvm1 "${P}eph"
+        Invoke-KvmLabCommand kvm1 'mv', '/root/.ssh/id_ed25519', '/root/.ssh/id_ed25519.mmig' | Out-Null
+        try {
+            Move-KvmGuest -Session $S1 -Name "${P}eph" -Destination $S2 -ErrorVariable e -ErrorAction SilentlyContinue
+            $e[0].Exception.Message | Should -BeLike '*Failed checks: `[SshTrust`]*root cannot reach libvirt*'
+            $r = Move-KvmGuest -Session $S1 -Name "${P}eph" -Destination $S2 -TrustMode Ephemeral -PassThru
+        }
+        finally {
+            Invoke-KvmLabCommand kvm1 'mv', '/root/.ssh/id_ed25519.mmig', '/root/.ssh/id_ed25519' | Out-Null
+        }
+        $r.Command | Should -BeLike '*keyfile=%2Frun%2Fkvmps-migrate-*%2Fid&no_tty=1&command=%2Frun%2Fkvmps-migrate-*%2Fssh*'
+        Get-LabGuestPlaces kvm2 "${P}eph" | Should -Be @("${P}eph running yes")
+        Invoke-KvmLabCommand kvm2 'sh', '-c', 'grep -c kvmps-migrate /root/.ssh/authorized_keys || true' | Should -Be '0'
+        Invoke-KvmLabCommand kvm1 'sh', '-c', 'ls -d /run/kvmps-migrate-* 2>/dev/null | wc -l' | Should -Be '0'
+    }
+
     It 'refuses contradicting options before reading anything' {
         { Move-KvmGuest -Session $S1 -Name x -Destination $S2 -RemoveSourceStorage -ErrorAction Stop } | Should -Throw -ErrorId 'RemoveSharedStorage,KvmPS.Commands.MoveKvmGuestCommand'
         { Move-KvmGuest -Session $S1 -Name x -Destination $S2 -TimeoutAction Suspend -ErrorAction Stop } | Should -Throw -ErrorId 'TimeoutActionWithoutTimeout,KvmPS.Commands.MoveKvmGuestCommand'

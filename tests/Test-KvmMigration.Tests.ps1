@@ -113,15 +113,18 @@ Describe 'Test-KvmMigration between two lab hosts' -Skip:([bool]$LabSkip) {
         }
     }
 
-    It 'reports when root on the source has no SSH trust to the destination' {
+    It 'reports when root on the source has no SSH trust to the destination, and that -TrustMode Ephemeral would do' {
         # Root on the source without its key (the lab gives every host's root the lab key).
         Invoke-KvmLabCommand kvm1 'mv', '/root/.ssh/id_ed25519', '/root/.ssh/id_ed25519.tmig' | Out-Null
         try {
             $trust = Test-KvmMigration -Session $S1 -Name "${P}bare" -Destination $S2 | Where-Object Check -eq 'SshTrust'
+            $ephemeral = Test-KvmMigration -Session $S1 -Name "${P}bare" -Destination $S2 -TrustMode Ephemeral | Where-Object Check -eq 'SshTrust'
         }
         finally {
             Invoke-KvmLabCommand kvm1 'mv', '/root/.ssh/id_ed25519.tmig', '/root/.ssh/id_ed25519' | Out-Null
         }
+        $ephemeral.Status | Should -Be 'Pass'
+        $ephemeral.Detail | Should -BeLike '-TrustMode Ephemeral: a one-time key made on*'
         $trust.Status | Should -Be 'Fail'
         $trust.Detail | Should -BeLike '*root cannot reach libvirt on*(exit code 255)*Permission denied*'
         $trust.Remediation | Should -BeLike '*ssh-copy-id*'

@@ -37,6 +37,10 @@ public abstract class KvmMigrationCmdlet : KvmGuestCmdlet
     [Parameter]
     public SwitchParameter Offline { get; set; }
 
+    /// <summary>How the source reaches libvirt on the destination: root's own keys (Existing), or a one-time key (Ephemeral).</summary>
+    [Parameter]
+    public KvmMigrationTrustMode TrustMode { get; set; }
+
     protected override void BeginProcessing()
     {
         object value = Destination is PSObject wrapped ? wrapped.BaseObject : Destination!;
@@ -96,7 +100,7 @@ public abstract class KvmMigrationCmdlet : KvmGuestCmdlet
                 "Name another host with -Destination.");
         }
 
-        return MigrationPreflight.Run(source, guest.Name, destination, MigrationAddress ?? "", Offline.IsPresent, IncludeStorage.IsPresent, context.Cancel,
+        return MigrationPreflight.Run(source, guest.Name, destination, MigrationAddress ?? "", Offline.IsPresent, IncludeStorage.IsPresent, TrustMode, context.Cancel,
             (host, message) => context.Verbose($"[{host}] {message}"));
     }
 }

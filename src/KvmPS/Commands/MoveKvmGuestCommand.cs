@@ -100,6 +100,7 @@ public sealed class MoveKvmGuestCommand : KvmMigrationCmdlet
     {
         MigrationOptions options = Options();
         var prepared = new ConcurrentQueue<(int Order, KvmSession Source, MigrationJob Job)>();
+        var trusts = new ConcurrentDictionary<KvmSession, EphemeralTrust>();
         var guests = SourceGuests();
         RunParallel(guests.Select((g, i) => (g.Source, g.Guest, i)).ToList(), ThrottleLimit, "Checking moves", g => g.Guest.Name, (item, context) =>
         {
@@ -115,7 +116,8 @@ public sealed class MoveKvmGuestCommand : KvmMigrationCmdlet
                 SharedStorageVerified = facts.Live && facts.Definition.Disks.Any(d => !readOnly.Contains(d.Path) && facts.IsShared(d.Path)),
             };
             MigrationEndpoint destination = DestinationEndpoint(context);
-            MigrationPlan plan = MigrationPlanner.Plan(guest, options, facts.DestinationAddress, destination.Port, destination.User, "");
+            EphemeralTrust? trust = TrustMode == KvmMigrationTrustMode.Ephemeral ? trusts.GetOrAdd(item.Source, _ => EphemeralTrust.New()) : null;
+            MigrationPlan plan = MigrationPlanner.Plan(guest, options, facts.DestinationAddress, destination.Port, destination.User, trust?.KeyFile ?? "", trust?.SshCommand ?? "");
             plan.DestinationDisks.AddRange(copied.Select(d => (d.Source, d.Format.Length > 0 ? d.Format : "raw", d.VirtualSize)));
             List<KvmMigrationCheck> checks = MigrationChecks.Evaluate(facts);
             List<KvmMigrationCheck> failed = checks.Where(c => c.Status == KvmCheckStatus.Fail).ToList();
@@ -157,7 +159,8 @@ public sealed class MoveKvmGuestCommand : KvmMigrationCmdlet
         RunParallel(approved, ThrottleLimit, "Moving guests", a => a.Source.ComputerName, (group, context) =>
         {
             MigrationEndpoint destination = DestinationEndpoint(context);
-            List<MigrationJob> moved = new MigrationRunner(group.Source, destination, group.Jobs, context).Run(ThrottleLimit, ceiling);
+            EphemeralTrust? trust = trusts.TryGetValue(group.Source, out EphemeralTrust? t) ? t : null;
+            List<MigrationJob> moved = new MigrationRunner(group.Source, destination, group.Jobs, context, trust).Run(ThrottleLimit, ceiling);
             MigrationCompletion.Finish(group.Source, destination, moved, options, PassThru.IsPresent, context);
         }, a => a.Source.ComputerName);
     }
@@ -176,6 +179,11 @@ public sealed class MoveKvmGuestCommand : KvmMigrationCmdlet
         if (job.Plan.SetMaxDowntime is not null)
         {
             lines.Add("    " + new RemoteCommand(job.Plan.SetMaxDowntime).ToDisplayString() + "   (once it runs)");
+        }
+
+        if (TrustMode == KvmMigrationTrustMode.Ephemeral)
+        {
+            lines.Insert(1, $"First a one-time key: made on {job.Facts.Source} in /run/kvmps-migrate-<id>, authorized for root on {job.Facts.Destination} from the source's address only; removed after the move");
         }
 
         if (RemoveSourceStorage.IsPresent && job.Plan.DestinationDisks.Count > 0)

@@ -106,6 +106,16 @@ internal static class MigrationChecks
     private static void Trust(MigrationFacts facts, Action<string, KvmCheckStatus, string, string> add)
     {
         MigrationSourceFacts src = facts.SourceFacts;
+        if (facts.TrustMode == KvmMigrationTrustMode.Ephemeral)
+        {
+            bool reachable = src.Ports.TryGetValue(facts.SshPort, out string? ssh) && ssh == "open";
+            add("SshTrust", reachable ? KvmCheckStatus.Pass : KvmCheckStatus.Fail,
+                reachable ? $"-TrustMode Ephemeral: a one-time key made on {facts.Source} is authorized for root on {facts.Destination} (from the source's address, no pty or forwarding) for the move, then removed"
+                : $"-TrustMode Ephemeral needs {facts.Source} to reach sshd at {facts.DestinationAddress}:{facts.SshPort}",
+                "See the DestinationReachable check.");
+            return;
+        }
+
         string last = FirstLine(string.Join("\n", src.TrustOutput.Split('\n').Reverse()), "no output");
         add("SshTrust", src.TrustExitCode == 0 ? KvmCheckStatus.Pass : KvmCheckStatus.Fail,
             src.TrustExitCode == 0 ? $"{facts.Source}: root reaches libvirt on {facts.DestinationAddress} over SSH without a password"

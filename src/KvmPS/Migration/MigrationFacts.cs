@@ -39,6 +39,8 @@ internal sealed class MigrationFacts
 
     public bool IncludeStorage { get; set; }
 
+    public KvmMigrationTrustMode TrustMode { get; set; } = KvmMigrationTrustMode.Existing;
+
     /// <summary>The guest's disks the destination does not see (they are copied, or must be): target → disk.</summary>
     public IReadOnlyList<MigrationDisk> LocalDisks() => SourceFacts.Disks
         .Where(d => d.Type == "file" && d.Source is { Length: > 0 } and not "-" && !IsShared(d.Source))

@@ -21,13 +21,14 @@ internal static class MigrationPlanner
     /// <param name="destinationAddress">The destination as the source reaches it (its SSH address).</param>
     /// <param name="destinationUser">The user libvirt is reached as on the destination (root, or the session's sudo user).</param>
     /// <param name="keyFile">The source's key for the destination (-TrustMode Ephemeral); empty: root's own keys.</param>
-    public static MigrationPlan Plan(MigrationGuest guest, MigrationOptions options, string destinationAddress, int destinationPort, string destinationUser, string keyFile)
+    /// <param name="sshCommand">The ssh libvirt runs (-TrustMode Ephemeral's wrapper); empty: ssh.</param>
+    public static MigrationPlan Plan(MigrationGuest guest, MigrationOptions options, string destinationAddress, int destinationPort, string destinationUser, string keyFile, string sshCommand = "")
     {
         Validate(guest, options);
         string dataAddress = options.MigrationAddress.Length > 0 ? options.MigrationAddress : destinationAddress;
         CheckAddress(dataAddress, options.MigrationAddress.Length > 0 ? "-MigrationAddress" : "the destination's address");
         CheckAddress(destinationAddress, "the destination's address");
-        string destinationUri = DestinationUri(destinationAddress, destinationPort, destinationUser, keyFile);
+        string destinationUri = DestinationUri(destinationAddress, destinationPort, destinationUser, keyFile, sshCommand);
         bool offline = options.Offline || !guest.IsActive;
         var argv = new List<string> { "virsh", "-c", "qemu:///system", "migrate" };
         argv.Add(offline ? "--offline" : "--live");
@@ -117,11 +118,23 @@ internal static class MigrationPlanner
     }
 
     /// <summary>qemu+ssh://user@host[:port]/system, with the one-time key when there is one.</summary>
-    public static string DestinationUri(string address, int port, string user, string keyFile)
+    public static string DestinationUri(string address, int port, string user, string keyFile, string sshCommand = "")
     {
         string host = address.IndexOf(':') >= 0 ? "[" + address + "]" : address;
         string uri = $"qemu+ssh://{Uri.EscapeDataString(user)}@{host}{(port is > 0 and not 22 ? ":" + Number(port) : "")}/system";
-        return keyFile.Length > 0 ? uri + "?keyfile=" + Uri.EscapeDataString(keyFile) + "&no_tty=1" : uri;
+        var query = new List<string>();
+        if (keyFile.Length > 0)
+        {
+            query.Add("keyfile=" + Uri.EscapeDataString(keyFile));
+            query.Add("no_tty=1");
+        }
+
+        if (sshCommand.Length > 0)
+        {
+            query.Add("command=" + Uri.EscapeDataString(sshCommand));
+        }
+
+        return query.Count > 0 ? uri + "?" + string.Join("&", query) : uri;
     }
 
     private static void Validate(MigrationGuest guest, MigrationOptions options)

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation;
 using System.Threading;
+using System.Threading.Tasks;
 using KvmPS.Sessions;
 using KvmPS.Transport;
 
@@ -48,30 +49,34 @@ internal static class MigrationPreflight
     private static readonly RunOptions ProbeOptions = new() { Timeout = TimeSpan.FromSeconds(60) };
 
     public static MigrationFacts Run(KvmSession source, string guestName, MigrationEndpoint destination, string migrationAddress, bool offline, bool includeStorage,
-        CancellationToken cancel, Action<string, string> log)
+        KvmMigrationTrustMode trustMode, CancellationToken cancel, Action<string, string> log)
     {
         string marker = ".kvmps-shared-" + Guid.NewGuid().ToString("N");
         string dataAddress = migrationAddress.Length > 0 ? migrationAddress : destination.Address;
-        RemoteCommand probe = RemoteCommand.Script("migration-source.sh", guestName, destination.Address, destination.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), destination.User, marker, dataAddress);
-        CommandResult sourceResult = source.Connection!.Shell.Run(probe, ProbeOptions, cancel, m => log(source.ComputerName, m))[0];
-        MigrationSourceFacts sourceFacts = MigrationSourceFacts.Parse(sourceResult.StdoutText);
-        List<string> marked = sourceFacts.Markers.Where(m => m.Value).Select(m => m.Key).ToList();
+        string port = destination.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        RemoteCommand Probe(string part) => RemoteCommand.Script("migration-source.sh", guestName, destination.Address, port, destination.User, marker, dataAddress, part);
+
+        // The network part (a new SSH connection from the source) runs beside the rest, on another channel.
+        Task<CommandResult> network = Task.Run(() => source.Connection!.Shell.Run(Probe("network"), ProbeOptions, cancel, m => log(source.ComputerName, m))[0]);
+        CommandResult guestResult = source.Connection!.Shell.Run(Probe("guest"), ProbeOptions, cancel, m => log(source.ComputerName, m))[0];
+        List<string> marked = MigrationSourceFacts.Parse(guestResult.StdoutText).Markers.Where(m => m.Value).Select(m => m.Key).ToList();
         try
         {
-            if (!sourceResult.Succeeded || !sourceFacts.Complete)
+            MigrationSourceFacts guestFacts = MigrationSourceFacts.Parse(guestResult.StdoutText);
+            if (!guestResult.Succeeded || !guestFacts.Complete)
             {
                 throw new KvmException("MigrationPreflightFailed", ErrorCategory.ResourceUnavailable,
-                    $"Could not read '{guestName}' on {source.ComputerName} for the move: {sourceResult.Describe()}",
+                    $"Could not read '{guestName}' on {source.ComputerName} for the move: {guestResult.Describe()}",
                     "Check that libvirt runs there (Test-KvmCapability) and that the session is root or has sudo.");
             }
 
-            if (sourceFacts.State.Length == 0 || sourceFacts.Xml.Length == 0)
+            if (guestFacts.State.Length == 0 || guestFacts.Xml.Length == 0)
             {
                 throw new KvmException("GuestNotFound", ErrorCategory.ObjectNotFound, $"There is no guest named '{guestName}' on {source.ComputerName}.",
                     $"List the guests with: Get-KvmGuest -ComputerName {source.ComputerName}");
             }
 
-            MigrationDefinition definition = MigrationDefinition.Parse(sourceFacts.Xml);
+            MigrationDefinition definition = MigrationDefinition.Parse(guestFacts.Xml);
             KvmSession dest = destination.Session;
             CommandResult destResult = dest.Connection!.Shell.Run(MigrationDestinationFacts.Probe(definition, marker, marked), ProbeOptions, cancel, m => log(dest.ComputerName, m))[0];
             MigrationDestinationFacts destFacts = MigrationDestinationFacts.Parse(destResult.StdoutText);
@@ -82,6 +87,15 @@ internal static class MigrationPreflight
                     "Check that libvirt runs there (Test-KvmCapability) and that the session is root or has sudo.");
             }
 
+            CommandResult networkResult = network.GetAwaiter().GetResult();
+            MigrationSourceFacts sourceFacts = MigrationSourceFacts.Parse(guestResult.StdoutText + "\n" + networkResult.StdoutText);
+            if (!networkResult.Succeeded || !MigrationSourceFacts.Parse(networkResult.StdoutText).Complete)
+            {
+                throw new KvmException("MigrationPreflightFailed", ErrorCategory.ResourceUnavailable,
+                    $"Could not test {source.ComputerName}'s way to {dest.ComputerName}: {networkResult.Describe()}",
+                    "Check that the session is root or has sudo, and that bash and ssh exist on the source.");
+            }
+
             bool active = sourceFacts.State is "running" or "paused";
             return new MigrationFacts(source.ComputerName, dest.ComputerName, sourceFacts, definition, destFacts)
             {
@@ -90,10 +104,21 @@ internal static class MigrationPreflight
                 SshPort = destination.Port,
                 Live = active && !offline,
                 IncludeStorage = includeStorage,
+                TrustMode = trustMode,
             };
         }
         finally
         {
+            // Never left running behind an error: it holds a channel of the source's session.
+            try
+            {
+                network.Wait(TimeSpan.FromSeconds(30));
+            }
+            catch (AggregateException)
+            {
+                // Its failure was reported above, or the guest's error is the one that matters.
+            }
+
             if (marked.Count > 0)
             {
                 var unmark = new List<string> { "sh", "-c", "m=$1; shift; for d; do rm -f -- \"$d/$m\"; done", "kvmps-unmark", marker };

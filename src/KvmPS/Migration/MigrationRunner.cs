@@ -35,9 +35,11 @@ internal sealed class MigrationRunner
     private readonly WorkContext _context;
     private readonly object _gate = new();
     private readonly int _activityId;
+    private readonly EphemeralTrust? _trust;
 
-    public MigrationRunner(KvmSession source, MigrationEndpoint destination, List<MigrationJob> jobs, WorkContext context)
+    public MigrationRunner(KvmSession source, MigrationEndpoint destination, List<MigrationJob> jobs, WorkContext context, EphemeralTrust? trust = null)
     {
+        _trust = trust;
         _source = source;
         _destination = destination;
         _jobs = jobs;
@@ -58,7 +60,11 @@ internal sealed class MigrationRunner
     {
         try
         {
-            CreateDisks();
+            if (_trust is null || EstablishTrust())
+            {
+                CreateDisks();
+            }
+
             List<MigrationJob> ready = _jobs.Where(j => j.Failure is null).ToList();
             if (ready.Count > 0)
             {
@@ -68,6 +74,14 @@ internal sealed class MigrationRunner
         finally
         {
             CleanUpFailed();
+            if (_trust is not null)
+            {
+                foreach (string left in _trust.Remove(_source, _destination, SourceLog, DestinationLog))
+                {
+                    _context.Warning($"-TrustMode Ephemeral: could not remove {left}: remove it by hand.");
+                }
+            }
+
             _context.Progress(new ProgressRecord(_activityId, $"Moving guests from {_source.ComputerName}", "Done") { RecordType = ProgressRecordType.Completed });
         }
 
@@ -78,6 +92,25 @@ internal sealed class MigrationRunner
         }
 
         return _jobs.Where(j => j.Failure is null).ToList();
+    }
+
+    /// <summary>-TrustMode Ephemeral's key; false (every job failed, nothing moved) when it could not be made.</summary>
+    private bool EstablishTrust()
+    {
+        try
+        {
+            _trust!.Establish(_source, _destination, SourceLog, DestinationLog, _context.Cancel);
+            return true;
+        }
+        catch (KvmException e)
+        {
+            foreach (MigrationJob job in _jobs)
+            {
+                job.Failure = e;
+            }
+
+            return false;
+        }
     }
 
     private void CreateDisks()

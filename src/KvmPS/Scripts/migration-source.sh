@@ -1,9 +1,11 @@
 # KvmPS: what the source knows about moving a guest (Test-KvmMigration, Move-KvmGuest's pre-flight).
 # Changes nothing but one empty marker file per disk directory, which the destination looks for to tell
 # shared storage apart (removed by KvmPS right after). Usage:
-#   sh -s -- <guest> <destination address> <ssh port> <user on destination> [<marker file name> [<data address>]]
+#   sh -s -- <guest> <destination address> <ssh port> <user on destination> [<marker file name> [<data address> [all|guest|network]]]
+# The guest part and the network part (resolve, ports, trust: a new SSH connection, ~0.3 s) can run as two
+# commands at once, the network part beside the destination's probe.
 # Sections "== name", then "== end":
-#   state, persistent     virsh domstate / dominfo
+#   state, persistent     virsh dominfo (an error line for a guest that is not there)
 #   xml                   virsh dumpxml --migratable (what the destination will be given)
 #   disks                 "<type> <device> <target> <source>" per disk (virsh domblklist --details)
 #   image <target>        qemu-img info --output=json of each file disk (format, virtual size, backing)
@@ -14,18 +16,44 @@
 #   trust <rc>            ssh -o BatchMode=yes from the source (as root) to the destination's libvirt
 #   version               libvirt's version on the source
 uri=qemu:///system
-guest=$1 dest=$2 port=$3 user=$4 marker=$5 data=${6:-$2}
+guest=$1 dest=$2 port=$3 user=$4 marker=$5 data=${6:-$2} part=${7:-all}
 LC_ALL=C
 export LC_ALL
+# The network probes (a new SSH connection, port probes up to 3 s each) run while the guest is read.
+tmp=$(mktemp -d) || exit 1
+trap 'rm -rf "$tmp"' EXIT
+# bash's /dev/tcp: "refused" comes back at once, "filtered" is the 3 s timeout running out.
+probe() {
+    command -v bash >/dev/null 2>&1 || { echo "port $1 untested"; return; }
+    out=$(timeout 3 bash -c 'exec 3<>"/dev/tcp/$1/$2" && echo open' kvmps-port "$2" "$1" 2>&1)
+    rc=$?
+    case $rc:$out in
+    0:open) echo "port $1 open" ;;
+    124:*) echo "port $1 filtered" ;;
+    *refused*) echo "port $1 refused" ;;
+    *) echo "port $1 filtered" ;;
+    esac
+}
+if [ "$part" != guest ]; then
+{ probe "$port" "$dest"; probe 49152 "$data"; } >"$tmp/ports" 2>/dev/null </dev/null &
+{
+    out=$(ssh -o BatchMode=yes -o ConnectTimeout=5 -o StrictHostKeyChecking=yes -p "$port" -- "$user@$dest" virsh -c qemu:///system version --daemon 2>&1 </dev/null)
+    echo "rc $?"
+    printf '%s\n' "$out" | tail -3
+} >"$tmp/trust" 2>/dev/null </dev/null &
+fi
+if [ "$part" != network ]; then
+info=$(virsh -c "$uri" dominfo -- "$guest" 2>&1)
 echo "== state"
-virsh -c "$uri" domstate -- "$guest" 2>&1
+printf '%s\n' "$info" | sed -n 's/^State: *//p; /^error:/p' | head -1
 echo "== persistent"
-virsh -c "$uri" dominfo -- "$guest" 2>/dev/null | sed -n 's/^Persistent: *//p'
+printf '%s\n' "$info" | sed -n 's/^Persistent: *//p'
 echo "== xml"
 virsh -c "$uri" dumpxml --migratable -- "$guest" 2>/dev/null
 echo "== disks"
-virsh -c "$uri" domblklist --details -- "$guest" 2>/dev/null | awk 'NR > 2 && NF >= 4'
-disks=$(virsh -c "$uri" domblklist --details -- "$guest" 2>/dev/null | awk 'NR > 2 && $1 == "file" && NF >= 4')
+all=$(virsh -c "$uri" domblklist --details -- "$guest" 2>/dev/null)
+printf '%s\n' "$all" | awk 'NR > 2 && NF >= 4'
+disks=$(printf '%s\n' "$all" | awk 'NR > 2 && $1 == "file" && NF >= 4')
 printf '%s\n' "$disks" | while read -r type device target source; do
     [ -n "$source" ] && [ "$source" != - ] || continue
     echo "== image $target"
@@ -39,27 +67,16 @@ if [ -n "$marker" ]; then
         if : >"$dir/$marker" 2>/dev/null; then echo "marker ok $dir"; else echo "marker failed $dir"; fi
     done
 fi
-echo "== resolve"
-getent ahosts "$dest" 2>/dev/null | awk '{ print $1 }' | sort -u | head -4
-# bash's /dev/tcp: "refused" comes back at once, "filtered" is the 3 s timeout running out.
-probe() {
-    command -v bash >/dev/null 2>&1 || { echo "port $1 untested"; return; }
-    out=$(timeout 3 bash -c 'exec 3<>"/dev/tcp/$1/$2" && echo open' kvmps-port "$2" "$1" 2>&1)
-    rc=$?
-    case $rc:$out in
-    0:open) echo "port $1 open" ;;
-    124:*) echo "port $1 filtered" ;;
-    *refused*) echo "port $1 refused" ;;
-    *) echo "port $1 filtered" ;;
-    esac
-}
-echo "== ports"
-probe "$port" "$dest"
-probe 49152 "$data"
-echo "== trust"
-out=$(ssh -o BatchMode=yes -o ConnectTimeout=5 -o StrictHostKeyChecking=yes -p "$port" -- "$user@$dest" virsh -c qemu:///system version --daemon 2>&1 </dev/null)
-echo "rc $?"
-printf '%s\n' "$out" | tail -3
 echo "== version"
 virsh -c "$uri" version --daemon 2>/dev/null | sed -n 's/^Running against daemon: *//p'
+fi
+if [ "$part" != guest ]; then
+echo "== resolve"
+getent ahosts "$dest" 2>/dev/null | awk '{ print $1 }' | sort -u | head -4
+wait
+echo "== ports"
+cat "$tmp/ports"
+echo "== trust"
+cat "$tmp/trust"
+fi
 echo "== end"

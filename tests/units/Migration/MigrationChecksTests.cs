@@ -233,6 +233,27 @@ dir {(shared ? "shared" : "local")} /srv/iso
     }
 
     [Fact]
+    public void EphemeralTrustNeedsOnlySshdReachable()
+    {
+        List<KvmMigrationCheck> Ephemeral(string port)
+        {
+            MigrationSourceFacts src = Source();
+            src.Ports[22] = port;
+            src.TrustExitCode = 255;
+            var facts = new MigrationFacts("kvm1", "kvm2", src, MigrationDefinition.Parse(MigrationDefinitionTests.Xml()), Destination())
+            {
+                DestinationAddress = "198.18.0.12", DataAddress = "198.18.0.12", TrustMode = KvmMigrationTrustMode.Ephemeral,
+            };
+            return MigrationChecks.Evaluate(facts);
+        }
+
+        KvmMigrationCheck ok = Check(Ephemeral("open"), "SshTrust");
+        Assert.Equal(KvmCheckStatus.Pass, ok.Status);
+        Assert.StartsWith("-TrustMode Ephemeral: a one-time key made on kvm1 is authorized for root on kvm2", ok.Detail, StringComparison.Ordinal);
+        Assert.Equal(KvmCheckStatus.Fail, Check(Ephemeral("filtered"), "SshTrust").Status);
+    }
+
+    [Fact]
     public void CpuMachineAndFirmwareTheDestinationLacks()
     {
         List<KvmMigrationCheck> checks = Checks(destination: d =>

@@ -11,11 +11,11 @@ public sealed class MigrationPlannerTests
 {
     private static MigrationGuest Guest(string state = "running", bool persistent = true) => new() { Name = "web1", State = state, Persistent = persistent };
 
-    private static MigrationPlan Plan(Action<MigrationOptions>? change = null, MigrationGuest? guest = null, string address = "198.18.0.12", string keyFile = "")
+    private static MigrationPlan Plan(Action<MigrationOptions>? change = null, MigrationGuest? guest = null, string address = "198.18.0.12", string keyFile = "", string sshCommand = "")
     {
         var options = new MigrationOptions();
         change?.Invoke(options);
-        return MigrationPlanner.Plan(guest ?? Guest(), options, address, 22, "root", keyFile);
+        return MigrationPlanner.Plan(guest ?? Guest(), options, address, 22, "root", keyFile, sshCommand);
     }
 
     private static string Line(MigrationPlan plan) => string.Join(" ", plan.Migrate);
@@ -165,6 +165,15 @@ public sealed class MigrationPlannerTests
     {
         Assert.Equal("qemu+ssh://admin%20x@kvm2.example.com:2222/system?keyfile=%2Fvar%2Frun%2Fkvmps-migrate-1%2Fid&no_tty=1",
             MigrationPlanner.DestinationUri("kvm2.example.com", 2222, "admin x", "/var/run/kvmps-migrate-1/id"));
+    }
+
+    [Fact]
+    public void EphemeralTrustPassesItsKeyAndSshWrapperToLibvirt()
+    {
+        MigrationPlan plan = Plan(keyFile: "/run/kvmps-migrate-ab/id", sshCommand: "/run/kvmps-migrate-ab/ssh");
+
+        Assert.Equal("qemu+ssh://root@198.18.0.12/system?keyfile=%2Frun%2Fkvmps-migrate-ab%2Fid&no_tty=1&command=%2Frun%2Fkvmps-migrate-ab%2Fssh", plan.DestinationUri);
+        Assert.Equal(plan.DestinationUri, plan.Migrate[plan.Migrate.Count - 1]);
     }
 
     [Fact]
