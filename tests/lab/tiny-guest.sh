@@ -29,6 +29,8 @@
 #   kvmps.if=ethN         the interface kvmps.ip applies to (default eth0); every other
 #                         ethN, hot-plugged ones too, runs udhcpc
 #   kvmps.http=0          no HTTP responder (default: busybox httpd on port 80)
+#   kvmps.fill=MIB        after boot, fill MIB of memory with random data (a busy guest for migration
+#                         benchmarks; prints "filled MIB MiB" when done)
 #   kvmps.shell=0         no shell on the console (default: a root shell on ttyS0 once Enter
 #                         is pressed, e.g. in `virsh console`)
 # Serial console lines a test can wait for (prefix "kvmps-tiny: "):
@@ -49,7 +51,7 @@ CMDLINE='console=ttyS0 quiet'
 # Loaded in dependency order (their dependencies are found in the .ko files and loaded first).
 MODULES=(virtio_pci virtio_net virtio_blk virtio_console virtio_balloon virtio_rng button evdev)
 # busybox applets the guest uses (check-deps)
-APPLETS=(sh init mount insmod ip udhcpc httpd acpid poweroff cttyhack sleep hostname cat)
+APPLETS=(sh init mount insmod ip udhcpc httpd acpid poweroff cttyhack sleep hostname cat dd)
 
 log() { [[ -n ${TINY_GUEST_QUIET:-} ]] || echo "tiny-guest: $*" >&2; }
 die() { echo "tiny-guest.sh: $*" >&2; exit 1; }
@@ -315,6 +317,8 @@ uuid=$(cat /sys/class/dmi/id/product_uuid 2>/dev/null) || uuid=
 } >/www/index.html
 [ "$(arg http)" = 0 ] || httpd -p 80 -h /www
 say "ready hostname=$hn uuid=$uuid uptime=$(cut -d' ' -f1 /proc/uptime)s"
+# random data, so that a migration has to send every page of it (zero pages cost nothing)
+fill=$(arg fill) && ( dd if=/dev/urandom of=/fill bs=1M count="$fill" 2>/dev/null; say "filled $fill MiB" ) </dev/null >/dev/null 2>&1 &
 EOF
 
   cat >"$r/etc/udhcpc.script" <<'EOF'

@@ -180,7 +180,22 @@ internal sealed class WorkContext
 
     public void Progress(ProgressRecord record) => _queue.Add(() => _owner.WriteProgress(record));
 
-    public void Verbose(string message) => _queue.Add(() => _owner.WriteVerbose(message));
+    // Background work started by one parallel step (e.g. a probe shared by later steps) may log after
+    // that step's queue is done: such a message is dropped, not an error.
+    public void Verbose(string message)
+    {
+        if (!_queue.IsAddingCompleted)
+        {
+            try
+            {
+                _queue.Add(() => _owner.WriteVerbose(message));
+            }
+            catch (InvalidOperationException)
+            {
+                // Completed between the check and the add.
+            }
+        }
+    }
 
     /// <summary>A verbose writer that names the host, for the exact commands sent to it.</summary>
     public Action<string> VerboseFor(string computerName) => message => Verbose($"[{computerName}] {message}");

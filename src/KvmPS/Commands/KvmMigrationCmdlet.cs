@@ -3,8 +3,10 @@ using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation;
+using System.Threading.Tasks;
 using KvmPS.Guests;
 using KvmPS.Migration;
+using KvmPS.Transport;
 
 namespace KvmPS.Commands;
 
@@ -17,6 +19,7 @@ public abstract class KvmMigrationCmdlet : KvmGuestCmdlet
 {
     private readonly object _destinationGate = new();
     private MigrationEndpoint? _destination;
+    private readonly ConcurrentDictionary<KvmSession, Lazy<Task<CommandResult>>> _networkProbes = new();
 
     /// <summary>The destination host: a name as -ComputerName takes it (host, user@host, host:port) or a session from Connect-KvmHost.</summary>
     [Parameter(Mandatory = true)]
@@ -81,6 +84,7 @@ public abstract class KvmMigrationCmdlet : KvmGuestCmdlet
         RunParallel(HostWorkItems().Select((w, i) => (w, i)).ToList(), ThrottleLimit, "Reading guests", x => x.w.Describe(), (item, context) =>
         {
             KvmSession session = HostTargets.Resolve(item.w.Target, context);
+            _ = NetworkProbe(session, context);   // beside the inventory and the guests' pre-flight
             List<KvmGuest> inventory = GuestScripts.ReadGuests(session, context.Cancel, context.VerboseFor(session.ComputerName));
             foreach (KvmGuest guest in Select(item.w, inventory, session, context))
             {
@@ -89,6 +93,11 @@ public abstract class KvmMigrationCmdlet : KvmGuestCmdlet
         }, x => x.w.Describe());
         return found.OrderBy(f => f.Order).ThenBy(f => f.Guest.Name, StringComparer.OrdinalIgnoreCase).Select(f => (f.Source, f.Guest)).ToList();
     }
+
+    /// <summary>The source's network probe towards the destination, started once per source.</summary>
+    private Task<CommandResult> NetworkProbe(KvmSession source, WorkContext context)
+        => _networkProbes.GetOrAdd(source, s => new Lazy<Task<CommandResult>>(() => MigrationPreflight.StartNetworkProbe(
+            s, DestinationEndpoint(context), MigrationAddress ?? "", StopToken, (host, message) => context.Verbose($"[{host}] {message}")))).Value;
 
     /// <summary>Pre-flight of one guest; refuses a destination that is its own source.</summary>
     internal MigrationFacts Preflight(KvmSession source, KvmGuest guest, WorkContext context)
@@ -100,7 +109,7 @@ public abstract class KvmMigrationCmdlet : KvmGuestCmdlet
                 "Name another host with -Destination.");
         }
 
-        return MigrationPreflight.Run(source, guest.Name, destination, MigrationAddress ?? "", Offline.IsPresent, IncludeStorage.IsPresent, TrustMode, context.Cancel,
-            (host, message) => context.Verbose($"[{host}] {message}"));
+        return MigrationPreflight.Run(source, guest.Name, destination, MigrationAddress ?? "", Offline.IsPresent, IncludeStorage.IsPresent, TrustMode,
+            NetworkProbe(source, context), context.Cancel, (host, message) => context.Verbose($"[{host}] {message}"));
     }
 }
