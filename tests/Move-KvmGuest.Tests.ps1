@@ -196,8 +196,15 @@ Describe 'Move-KvmGuest fault trials: the guest stays whole on the source' -Skip
             try { $null = $Move.PS.EndInvoke($Move.Handle) } catch [System.Management.Automation.PipelineStoppedException] { }
             $Move.Clock.Stop()
             $errors = @($Move.PS.Streams.Error)
+            $script:LastProgress = @($Move.PS.Streams.Progress)
             $Move.PS.Dispose()
             $errors
+        }
+
+        # No one-time key left on either host (-TrustMode Ephemeral).
+        function Get-EphemeralLeftovers {
+            @(Invoke-KvmLabCommand kvm2 'sh', '-c', 'grep kvmps-migrate /root/.ssh/authorized_keys || true') +
+                @(Invoke-KvmLabCommand kvm1 'sh', '-c', 'ls -d /run/kvmps-migrate-* 2>/dev/null || true') | Where-Object { $_ }
         }
 
         # Exactly one running copy, on the source, defined, with its disk; nothing on the destination.
@@ -249,6 +256,27 @@ Describe 'Move-KvmGuest fault trials: the guest stays whole on the source' -Skip
         $state = Get-Wholeness
         Add-Trial 'ctrl-c' $_ $move $errors $state
         $state.Whole | Should -BeTrue -Because ($state | Out-String)
+        # While it ran, domjobinfo fed a progress bar per guest under one per source host.
+        $bar = $LastProgress | Where-Object Activity -eq "Moving $G to $($S2.ComputerName)" | Where-Object StatusDescription -like 'Live: * MiB of * MiB*'
+        $bar | Should -Not -BeNullOrEmpty
+        $bar[0].ParentActivityId | Should -BeGreaterThan 0
+        $LastProgress | Where-Object Activity -eq "Moving guests from $($S1.ComputerName)" | Should -Not -BeNullOrEmpty
+    }
+
+    It 'Ctrl+C and -Timeout with -TrustMode Ephemeral leave no one-time key behind' {
+        $move = Start-Move @{ TrustMode = 'Ephemeral' }
+        Wait-MidMove
+        Invoke-KvmLabCommand kvm2 'grep', '-c', 'kvmps-migrate', '/root/.ssh/authorized_keys' | Should -Be '1' -Because 'the key is there while the move runs'
+        $move.PS.Stop()
+        $null = Complete-Move $move
+        Get-EphemeralLeftovers | Should -BeNullOrEmpty
+        (Get-Wholeness).Whole | Should -BeTrue
+
+        $move = Start-Move @{ TrustMode = 'Ephemeral'; Timeout = 3 }
+        $errors = Complete-Move $move
+        $errors[0].FullyQualifiedErrorId | Should -BeLike 'MigrationTimedOut,*'
+        Get-EphemeralLeftovers | Should -BeNullOrEmpty
+        (Get-Wholeness).Whole | Should -BeTrue
     }
 
     It 'destination libvirtd killed <_>/5: the move fails, and the destination restarts clean' -ForEach (1..5) {

@@ -113,7 +113,12 @@ public sealed class MoveKvmGuestCommand : KvmMigrationCmdlet
                 State = facts.SourceFacts.State,
                 Persistent = facts.SourceFacts.Persistent,
                 CopyTargets = copied.Select(d => d.Target).ToList(),
-                SharedStorageVerified = facts.Live && facts.Definition.Disks.Any(d => !readOnly.Contains(d.Path) && facts.IsShared(d.Path)),
+                // Only when every writable disk that is not copied is one the pre-flight saw shared: --unsafe
+                // switches libvirt's check off for all of them.
+                SharedStorageVerified = facts.Live
+                    && facts.Definition.Disks.Any(d => !readOnly.Contains(d.Path) && facts.IsShared(d.Path))
+                    && facts.SourceFacts.Disks.Where(d => d.Source is { Length: > 0 } and not "-" && !readOnly.Contains(d.Source) && !copied.Any(c => c.Source == d.Source))
+                        .All(d => d.Type == "network" || facts.IsShared(d.Source)),
             };
             MigrationEndpoint destination = DestinationEndpoint(context);
             EphemeralTrust? trust = TrustMode == KvmMigrationTrustMode.Ephemeral ? trusts.GetOrAdd(item.Source, _ => EphemeralTrust.New()) : null;
@@ -161,7 +166,16 @@ public sealed class MoveKvmGuestCommand : KvmMigrationCmdlet
             MigrationEndpoint destination = DestinationEndpoint(context);
             EphemeralTrust? trust = trusts.TryGetValue(group.Source, out EphemeralTrust? t) ? t : null;
             List<MigrationJob> moved = new MigrationRunner(group.Source, destination, group.Jobs, context, trust).Run(ThrottleLimit, ceiling);
-            MigrationCompletion.Finish(group.Source, destination, moved, options, PassThru.IsPresent, context);
+            try
+            {
+                MigrationCompletion.Finish(group.Source, destination, moved, options, PassThru.IsPresent, context);
+            }
+            catch (Exception e) when (e is TimeoutException or HostUnreachableException or HostConnectException or KvmException)
+            {
+                // The moves are done; only what is read after them is missing.
+                context.Warning($"{string.Join(", ", moved.Select(j => j.Name))} moved to {destination.Session.ComputerName}, but reading them there afterwards failed: {e.Message}"
+                    + (options.RemoveSourceStorage ? " Their disks on the source were not deleted." : ""));
+            }
         }, a => a.Source.ComputerName);
     }
 

@@ -29,25 +29,33 @@ internal sealed class EphemeralTrust
         + "ssh-keygen -q -t ed25519 -N '' -C \"kvmps-migrate-$token\" -f \"$dir/id\"\n"
         + "printf '#!/bin/sh\\nexec ssh -o UserKnownHostsFile=%s/known_hosts -o GlobalKnownHostsFile=/dev/null -o StrictHostKeyChecking=yes -o IdentitiesOnly=yes -o BatchMode=yes \"$@\"\\n' \"$dir\" >\"$dir/ssh\"\n"
         + "chmod 700 \"$dir/ssh\"\n"
-        + "src=$(ip -o route get \"$dest\" 2>/dev/null | sed -n 's/.* src \\([^ ]*\\).*/\\1/p')\n"
+        + "addr=$(getent ahosts \"$dest\" 2>/dev/null | awk 'NR == 1 { print $1 }'); addr=${addr:-$dest}\n"
+        + "src=$(ip -o route get \"$addr\" 2>/dev/null | sed -n 's/.* src \\([^ ]*\\).*/\\1/p')\n"
         + "[ -n \"$src\" ] || { echo \"no route to $dest\" >&2; exit 4; }\n"
         + "echo \"from $src\"\n"
         + "cat \"$dir/id.pub\"\n";
 
-    // $1 the authorized_keys line.
+    // $1 the authorized_keys line. Under a lock (moves from several sources at once), and never glued
+    // to a last line without its newline.
     private const string Authorize =
-        "set -e; home=$(getent passwd root | cut -d: -f6); home=${home:-/root}\n"
+        "set -e; home=$(getent passwd root | cut -d: -f6); home=${home:-/root}; f=$home/.ssh/authorized_keys\n"
         + "mkdir -p -m 700 \"$home/.ssh\"\n"
-        + "printf '%s\\n' \"$1\" >>\"$home/.ssh/authorized_keys\"\n"
-        + "chmod 600 \"$home/.ssh/authorized_keys\"\n";
+        + "exec 9>>\"$home/.ssh/.kvmps-migrate.lock\"; flock -w 20 9\n"
+        + "touch \"$f\"; chmod 600 \"$f\"\n"
+        + "[ -z \"$(tail -c 1 \"$f\")\" ] || echo >>\"$f\"\n"
+        + "printf '%s\\n' \"$1\" >>\"$f\"\n";
 
-    // $1 token. In place (cat >), so the file keeps its owner, mode and SELinux label.
+    // $1 token. Only lines ending in this move's key comment; in place (cat >), so the file keeps its
+    // owner, mode and SELinux label; never written from a failed read.
     private const string Revoke =
         "home=$(getent passwd root | cut -d: -f6); f=${home:-/root}/.ssh/authorized_keys\n"
         + "[ -f \"$f\" ] || exit 0\n"
-        + "grep -q -F \"kvmps-migrate-$1\" \"$f\" || exit 0\n"
+        + "exec 9>>\"${home:-/root}/.ssh/.kvmps-migrate.lock\"; flock -w 20 9\n"
+        + "grep -q -e \" kvmps-migrate-$1\\$\" \"$f\" || exit 0\n"
         + "t=$(mktemp) || exit 1\n"
-        + "grep -v -F \"kvmps-migrate-$1\" \"$f\" >\"$t\"; cat \"$t\" >\"$f\"; rc=$?; rm -f \"$t\"; exit $rc\n";
+        + "grep -v -e \" kvmps-migrate-$1\\$\" \"$f\" >\"$t\"; rc=$?\n"
+        + "[ $rc -le 1 ] || { rm -f \"$t\"; exit 1; }\n"
+        + "cat \"$t\" >\"$f\"; rc=$?; rm -f \"$t\"; exit $rc\n";
 
     public EphemeralTrust(string token)
     {

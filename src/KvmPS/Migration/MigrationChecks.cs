@@ -29,7 +29,10 @@ internal static class MigrationChecks
         MigrationSourceFacts src = facts.SourceFacts;
         MigrationDestinationFacts dst = facts.DestinationFacts;
         string dest = facts.Destination;
-        Add("GuestState", KvmCheckStatus.Pass, facts.Live ? $"{src.State}: a live move" : $"{src.State}: an offline move (the definition only)");
+        Add("GuestState", facts.Live || !facts.Definition.HasHostState ? KvmCheckStatus.Pass : KvmCheckStatus.Warn,
+            facts.Live ? $"{src.State}: a live move"
+            : $"{src.State}: an offline move (the definition only)" + (facts.Definition.HasHostState ? "; its UEFI variables (NVRAM) and TPM state stay on the source: the destination starts it with fresh ones" : ""),
+            "Move it live (start it first) to keep its UEFI variables and TPM state, or copy them (/var/lib/libvirt/qemu/nvram, /var/lib/libvirt/swtpm) to the destination first.");
         Reachable(facts, Add);
         Resolution(facts, Add);
         Ports(facts, Add);
@@ -204,6 +207,14 @@ internal static class MigrationChecks
         {
             notes.Insert(0, "not shared, but present at the same path on " + facts.Destination + ": " + string.Join(", ", local.Select(d => d.Source)));
             add("SharedStorage", KvmCheckStatus.Pass, string.Join("; ", notes), "");
+        }
+
+        // KvmPS cannot look into a block device or a pool volume, nor copy one (-IncludeStorage makes files).
+        string[] devices = files.Where(d => d.Type is "block" or "volume" && !readOnly.Contains(d.Source)).Select(d => $"{d.Target} ({d.Source})").ToArray();
+        if (facts.Live && facts.IncludeStorage && devices.Length > 0)
+        {
+            add("BlockDevices", KvmCheckStatus.Fail, "-IncludeStorage copies file disks only; these would stay behind: " + string.Join(", ", devices),
+                "Put them on storage both hosts share (a SAN LUN at the same path), or move the guest with virsh migrate --copy-storage-all after making the devices there.");
         }
 
         if (facts.Live)

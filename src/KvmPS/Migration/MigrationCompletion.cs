@@ -33,7 +33,14 @@ internal static class MigrationCompletion
 
         if (options.RemoveSourceStorage)
         {
-            RemoveSourceDisks(source, moved, context);
+            // Only for guests seen running on the destination just now.
+            var there2 = moved.Where(j => now.Any(g => g.Uuid == j.Guest.Uuid && g.State == KvmGuestState.Running)).ToList();
+            foreach (MigrationJob missing in moved.Except(there2))
+            {
+                context.Warning($"{missing.Name}: not seen running on {destination.Session.ComputerName} after the move, so its disks on {source.ComputerName} were kept.");
+            }
+
+            RemoveSourceDisks(source, there2, context);
         }
 
         var results = new List<object>();
@@ -66,13 +73,20 @@ internal static class MigrationCompletion
         }
     }
 
+    // $1 guest, then its disks: deleted only when libvirt answers here and has no guest of that name.
+    private const string RemoveScript =
+        "name=$1; shift\n"
+        + "names=$(virsh -c qemu:///system list --all --name) || { echo 'libvirt does not answer here: the disks were kept' >&2; exit 3; }\n"
+        + "printf '%s\\n' \"$names\" | grep -qxF -- \"$name\" && { echo \"$name is still defined here: its disks were kept\" >&2; exit 3; }\n"
+        + "rm -f -- \"$@\"\n";
+
     private static void RemoveSourceDisks(KvmSession source, List<MigrationJob> moved, WorkContext context)
     {
         var removals = new List<(MigrationJob Job, RemoteCommand Command)>();
         foreach (MigrationJob job in moved.Where(j => j.Plan.DestinationDisks.Count > 0))
         {
             // Never while the source still has the guest (running or defined): its disks are still its own.
-            var argv = new List<string> { "sh", "-c", "name=$1; shift; if virsh -c qemu:///system domstate -- \"$name\" >/dev/null 2>&1; then echo \"$name is still defined here\" >&2; exit 3; fi; rm -f -- \"$@\"", "kvmps-rmsrc", job.Name };
+            var argv = new List<string> { "sh", "-c", RemoveScript, "kvmps-rmsrc", job.Name };
             argv.AddRange(job.Plan.DestinationDisks.Select(d => d.Path));
             removals.Add((job, new RemoteCommand(argv)));
         }

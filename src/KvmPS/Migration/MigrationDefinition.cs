@@ -54,6 +54,9 @@ internal sealed class MigrationDefinition
 
     public List<DefinitionDisk> Disks { get; } = new();
 
+    /// <summary>The guest keeps UEFI variables (an NVRAM file) or an emulated TPM's state on the host.</summary>
+    public bool HasHostState { get; private set; }
+
     public static MigrationDefinition Parse(string xml)
     {
         XElement domain;
@@ -96,6 +99,7 @@ internal sealed class MigrationDefinition
         }
 
         XElement? devices = domain.Element("devices");
+        definition.HasHostState = os?.Element("nvram") is not null || devices?.Elements("tpm").Any(t => (string?)t.Element("backend")?.Attribute("type") == "emulator") == true;
         foreach (XElement nic in devices?.Elements("interface") ?? Enumerable.Empty<XElement>())
         {
             XElement? source = nic.Element("source");

@@ -61,7 +61,7 @@ internal sealed class MigrationJob
     /// <summary>qemu-img create for each disk the destination needs first (-IncludeStorage): refuses a file already there.</summary>
     public IEnumerable<RemoteCommand> CreateDiskCommands() => Plan.DestinationDisks.Select(d => new RemoteCommand(new[]
     {
-        "sh", "-c", "[ ! -e \"$2\" ] || { echo \"$2 already exists\" >&2; exit 17; }; exec qemu-img create -q -f \"$1\" \"$2\" \"$3\"",
+        "sh", "-c", "( set -C; : >\"$2\" ) 2>/dev/null || { echo \"$2 already exists\" >&2; exit 17; }; qemu-img create -q -f \"$1\" \"$2\" \"$3\" || { rm -f -- \"$2\"; exit 1; }",
         "kvmps-disk", d.Format, d.Path, d.Bytes.ToString(CultureInfo.InvariantCulture),
     }));
 }

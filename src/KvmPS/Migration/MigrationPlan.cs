@@ -81,7 +81,8 @@ internal sealed class MigrationGuest
     /// </summary>
     public bool SharedStorageVerified { get; set; }
 
-    public bool IsActive => State is "running" or "paused";
+    /// <summary>Anything but shut off (libvirt moves an active guest offline without stopping it: never do that).</summary>
+    public bool IsActive => State != "shut off";
 }
 
 /// <summary>A move, ready to run on the source: virsh migrate's argv, and what runs beside it.</summary>

@@ -92,6 +92,12 @@ internal static class MigrationPlanner
         }
 
         argv.AddRange(new[] { "--domain", guest.Name, "--desturi", destinationUri });
+        if (offline)
+        {
+            // Checked again when it runs: a guest started since the pre-flight must not be moved offline (it would run twice).
+            argv.InsertRange(0, new[] { "sh", "-c", "[ \"$(virsh -c qemu:///system domstate -- \"$1\" 2>/dev/null | head -1)\" = 'shut off' ] || { echo \"error: $1 is no longer shut off: not moved offline\" >&2; exit 1; }; shift; exec \"$@\"", "kvmps-offline", guest.Name });
+        }
+
         string mode = offline ? "Offline" : options.PostCopy ? "Live+PostCopy" : "Live";
         var plan = new MigrationPlan(mode, argv, destinationUri, migrationUri);
         if (!offline && options.MaxDowntimeMs > 0)
@@ -188,6 +194,12 @@ internal static class MigrationPlanner
         if (options.TimeoutAction is not null && options.Timeout <= TimeSpan.Zero)
         {
             Refuse("TimeoutActionWithoutTimeout", "-TimeoutAction says what happens when -Timeout runs out, but no -Timeout was given.", "Pass -Timeout <seconds> too.");
+        }
+
+        if (options.PostCopy && options.Timeout > TimeSpan.Zero && (options.TimeoutAction ?? KvmMigrationTimeoutAction.Abort) == KvmMigrationTimeoutAction.Abort)
+        {
+            Refuse("PostCopyAbort", "-Timeout with -TimeoutAction Abort cannot stop a move that has switched to post-copy (the guest's memory is then split between the hosts).",
+                "Use -TimeoutAction PostCopy (switch at the timeout) or Suspend, or leave -PostCopy out.");
         }
 
         if (options.TimeoutAction == KvmMigrationTimeoutAction.PostCopy && !options.PostCopy)

@@ -95,8 +95,18 @@ internal static class MigrationPreflight
                     "Check that libvirt runs there (Test-KvmCapability) and that the session is root or has sudo.");
             }
 
-            CommandResult networkResult = network.Wait((int)ProbeOptions.Timeout.TotalMilliseconds, cancel) ? network.Result
-                : throw new TimeoutException($"{source.ComputerName} did not finish testing its way to {dest.ComputerName} in {ProbeOptions.Timeout.TotalSeconds:0} s.");
+            CommandResult networkResult;
+            try
+            {
+                networkResult = network.Wait((int)ProbeOptions.Timeout.TotalMilliseconds, cancel) ? network.Result
+                    : throw new TimeoutException($"{source.ComputerName} did not finish testing its way to {dest.ComputerName} in {ProbeOptions.Timeout.TotalSeconds:0} s.");
+            }
+            catch (AggregateException e) when (e.InnerExceptions.Count == 1)
+            {
+                // The probe's own failure (Ctrl+C, a lost connection), as if it had run here.
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
+                throw;
+            }
             MigrationSourceFacts sourceFacts = MigrationSourceFacts.Parse(guestResult.StdoutText + "\n" + networkResult.StdoutText);
             if (!networkResult.Succeeded || !MigrationSourceFacts.Parse(networkResult.StdoutText).Complete)
             {
@@ -105,7 +115,7 @@ internal static class MigrationPreflight
                     "Check that the session is root or has sudo, and that bash and ssh exist on the source.");
             }
 
-            bool active = sourceFacts.State is "running" or "paused";
+            bool active = sourceFacts.State != "shut off";
             return new MigrationFacts(source.ComputerName, dest.ComputerName, sourceFacts, definition, destFacts)
             {
                 DestinationAddress = destination.Address,

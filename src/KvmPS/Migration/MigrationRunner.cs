@@ -29,6 +29,9 @@ internal sealed class MigrationRunner
     // After domjobabort a move ends within seconds; one that does not is stopped by killing virsh
     // (with the batch: the other moves of this source end too, and are reported and cleaned up).
     private static readonly TimeSpan AbortGrace = TimeSpan.FromSeconds(15);
+
+    // After Ctrl+C the user waits: a shorter grace (PowerShell waits 15 s for the clean-up in all).
+    private static readonly TimeSpan CtrlCGrace = TimeSpan.FromSeconds(5);
     private readonly KvmSession _source;
     private readonly MigrationEndpoint _destination;
     private readonly List<MigrationJob> _jobs;
@@ -73,7 +76,7 @@ internal sealed class MigrationRunner
         }
         finally
         {
-            CleanUpFailed();
+            // The one-time key first: after Ctrl+C PowerShell waits only so long for the rest.
             if (_trust is not null)
             {
                 foreach (string left in _trust.Remove(_source, _destination, SourceLog, DestinationLog))
@@ -81,6 +84,8 @@ internal sealed class MigrationRunner
                     _context.Warning($"-TrustMode Ephemeral: could not remove {left}: remove it by hand.");
                 }
             }
+
+            CleanUpFailed();
 
             _context.Progress(new ProgressRecord(_activityId, $"Moving guests from {_source.ComputerName}", "Done") { RecordType = ProgressRecordType.Completed });
         }
@@ -131,7 +136,8 @@ internal sealed class MigrationRunner
             return;
         }
 
-        BatchResult made = DestinationShell.Run(commands, new RunOptions { Timeout = TimeSpan.FromMinutes(5), Groups = groups }, _context.Cancel, DestinationLog);
+        // Not cancellable half-way: the disks it makes are known, and removed again on failure or Ctrl+C.
+        BatchResult made = DestinationShell.Run(commands, new RunOptions { Timeout = TimeSpan.FromMinutes(5), Groups = groups }, CancellationToken.None, DestinationLog);
         for (int i = 0; i < commands.Count; i++)
         {
             (MigrationJob job, string path) = owners[i];
@@ -150,97 +156,136 @@ internal sealed class MigrationRunner
 
     private void Migrate(List<MigrationJob> ready, int concurrency, TimeSpan perGuestCeiling)
     {
-        var commands = ready.Select(j => new RemoteCommand(j.Plan.Migrate)).ToList();
-        int rounds = (ready.Count + Math.Max(1, concurrency) - 1) / Math.Max(1, concurrency);
-        var options = new RunOptions
+        // Each guest's virsh migrate is its own command, so that its start and end are known at once
+        // (progress, -Timeout, stalls) and it can be stopped alone. Several at once run on a second
+        // connection to the source: the session's own channels stay free for polling and aborting.
+        HostShell shell = ready.Count > 1 ? SourceShell.Another(Math.Min(Math.Max(1, concurrency), 8)) : SourceShell;
+        var slots = new SemaphoreSlim(Math.Max(1, concurrency));
+        var kills = ready.ToDictionary(j => j, _ => new CancellationTokenSource());
+        try
         {
-            Groups = Enumerable.Range(1, ready.Count).ToList(),
-            Concurrency = Math.Max(1, concurrency),
-            Timeout = TimeSpan.FromTicks(perGuestCeiling.Ticks * rounds),
-            Progress = (index, result) =>
+            Task all = Task.WhenAll(ready.Select(job => Task.Run(() => MoveOne(job, shell, slots, kills[job].Token, perGuestCeiling))));
+            DateTime? stopAsked = null;
+            while (!((IAsyncResult)all).AsyncWaitHandle.WaitOne(PollInterval))
             {
-                lock (_gate)
+                try
                 {
-                    MigrationJob job = ready[index];
-                    if (result is null)
+                    if (_context.Cancel.IsCancellationRequested)
                     {
-                        job.Start = DateTime.Now;
-                        job.LastDataChange = DateTime.UtcNow;
-                        job.Running = true;
+                        stopAsked ??= DateTime.UtcNow;
+                        foreach (MigrationJob waiting in ready.Where(j => !j.Running && !j.Finished))
+                        {
+                            kills[waiting].Cancel();   // not started: it never will
+                        }
+
+                        Abort(ready.Where(j => j.Running && !j.AbortSent).ToList(), "stopped (Ctrl+C)");
                     }
                     else
                     {
-                        job.End = DateTime.Now;
-                        job.Running = false;
-                        job.Finished = true;
-                        job.Result = result;
+                        Poll(ready);
+                    }
+
+                    // domjobabort normally ends a move within seconds; virsh is stopped when it does not
+                    // (never during post-copy: the guest's memory is then split between the hosts).
+                    foreach (MigrationJob job in ready.Where(j => j.Running && j.AbortSent && !j.Plan.Mode.Contains("PostCopy")))
+                    {
+                        TimeSpan grace = stopAsked is not null ? CtrlCGrace : AbortGrace;
+                        if (DateTime.UtcNow - job.AbortSentAt > grace && !kills[job].IsCancellationRequested)
+                        {
+                            SourceLog($"{job.Name}: the move did not end within {grace.TotalSeconds:0} s of domjobabort: stopping virsh");
+                            kills[job].Cancel();
+                        }
                     }
                 }
-            },
-        };
-
-        // Not the cmdlet's token: on Ctrl+C the jobs are aborted first (domjobabort), and virsh killed only if that does not end them.
-        using var kill = new CancellationTokenSource();
-        Task<BatchResult> batch = Task.Run(() => SourceShell.Run(commands, options, kill.Token, SourceLog));
-        DateTime? stopAsked = null;
-        // Not batch.Wait(): it throws when virsh was killed (the batch cancelled), and the results are still wanted.
-        while (!((IAsyncResult)batch).AsyncWaitHandle.WaitOne(PollInterval))
-        {
-            if (_context.Cancel.IsCancellationRequested)
-            {
-                stopAsked ??= DateTime.UtcNow;
-                Abort(ready.Where(j => j.Running && !j.AbortSent).ToList(), "stopped (Ctrl+C)");
-                if (DateTime.UtcNow - stopAsked > TimeSpan.FromSeconds(8))
+                catch (Exception e) when (e is TimeoutException or HostUnreachableException or HostConnectException or KvmException or InvalidOperationException)
                 {
-                    kill.Cancel();
+                    // Watching failed for a moment; the moves go on, and the next round tries again.
+                    SourceLog("could not watch the moves: " + e.Message);
                 }
-
-                continue;
             }
-
-            Poll(ready);
-            if (ready.Any(j => j.Running && j.AbortSent && DateTime.UtcNow - j.AbortSentAt > AbortGrace))
+        }
+        finally
+        {
+            if (!ReferenceEquals(shell, SourceShell))
             {
-                SourceLog($"a move did not end within {AbortGrace.TotalSeconds:0} s of domjobabort: stopping virsh");
-                kill.Cancel();
+                shell.Dispose();
             }
-        }
 
-        BatchResult done;
-        try
-        {
-            done = batch.GetAwaiter().GetResult();
-        }
-        catch (OperationCanceledException)
-        {
-            done = new BatchResult(ready.Select(j => j.Result ?? new CommandResult(new RemoteCommand(j.Plan.Migrate), CommandOutcome.Cancelled, -1, null, null)).ToList());
-        }
-        catch (Exception e) when (e is HostUnreachableException or HostConnectException or TimeoutException)
-        {
-            foreach (MigrationJob job in ready.Where(j => j.Result is not { Succeeded: true }))
+            foreach (CancellationTokenSource kill in kills.Values)
             {
-                job.Failure = new KvmException("MigrationInterrupted", ErrorCategory.ConnectionError,
-                    $"Lost {_source.ComputerName} while moving '{job.Name}' to {_destination.Session.ComputerName}: {e.Message}",
-                    $"See where the guest runs: Get-KvmGuest -ComputerName {_source.ComputerName},{_destination.Session.ComputerName} -Name '{job.Name}'", e);
+                kill.Dispose();
             }
-
-            return;
         }
 
         for (int i = 0; i < ready.Count; i++)
         {
             MigrationJob job = ready[i];
-            job.Result = done[i];
-            if (job.End == default)
+            _context.Progress(new ProgressRecord(_activityId + 0x100 + i, $"Moving {job.Name} to {_destination.Session.ComputerName}", "Done") { ParentActivityId = _activityId, RecordType = ProgressRecordType.Completed });
+            if (job.Failure is null && job.Result is { Succeeded: false })
             {
-                job.End = DateTime.Now;
+                job.Failure = Failed(job, job.Result);
+            }
+        }
+    }
+
+    private void MoveOne(MigrationJob job, HostShell shell, SemaphoreSlim slots, CancellationToken kill, TimeSpan ceiling)
+    {
+        var command = new RemoteCommand(job.Plan.Migrate);
+        try
+        {
+            slots.Wait(kill);
+            try
+            {
+                var options = new RunOptions
+                {
+                    Timeout = ceiling,
+                    Progress = (_, result) =>
+                    {
+                        if (result is null)
+                        {
+                            lock (_gate)
+                            {
+                                job.Start = DateTime.Now;
+                                job.LastDataChange = DateTime.UtcNow;
+                                job.Running = true;
+                            }
+                        }
+                    },
+                };
+                CommandResult result = shell.Run(command, options, kill, SourceLog)[0];
+                Finish(job, result);
+            }
+            finally
+            {
+                slots.Release();
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            Finish(job, new CommandResult(command, CommandOutcome.Cancelled, -1, null, null));
+        }
+        catch (Exception e) when (e is HostUnreachableException or HostConnectException or TimeoutException)
+        {
+            Finish(job, null);
+            job.Failure = new KvmException("MigrationInterrupted", ErrorCategory.ConnectionError,
+                $"Lost {_source.ComputerName} while moving '{job.Name}' to {_destination.Session.ComputerName}: {e.Message}",
+                $"See where the guest runs: Get-KvmGuest -ComputerName {_source.ComputerName},{_destination.Session.ComputerName} -Name '{job.Name}'", e);
+        }
+    }
+
+    private void Finish(MigrationJob job, CommandResult? result)
+    {
+        lock (_gate)
+        {
+            job.End = DateTime.Now;
+            if (job.Start == default)
+            {
+                job.Start = job.End;
             }
 
-            _context.Progress(new ProgressRecord(_activityId + 0x100 + i, $"Moving {job.Name} to {_destination.Session.ComputerName}", "Done") { ParentActivityId = _activityId, RecordType = ProgressRecordType.Completed });
-            if (!done[i].Succeeded)
-            {
-                job.Failure = Failed(job, done[i]);
-            }
+            job.Running = false;
+            job.Finished = true;
+            job.Result = result;
         }
     }
 
@@ -292,7 +337,7 @@ internal sealed class MigrationRunner
                 job.LastData = progress.DataProcessed;
                 job.LastDataChange = DateTime.UtcNow;
             }
-            else if (!job.AbortSent && DateTime.UtcNow - job.LastDataChange > StallTimeout)
+            else if (!job.AbortSent && !job.Plan.Mode.Contains("PostCopy") && DateTime.UtcNow - job.LastDataChange > StallTimeout)
             {
                 job.Stalled = true;
                 Abort(new List<MigrationJob> { job }, $"no data moved for {StallTimeout.TotalSeconds:0} s");
@@ -301,7 +346,11 @@ internal sealed class MigrationRunner
             if (progress.IsRunning && job.Plan.SetMaxDowntime is not null && !job.DowntimeSet)
             {
                 job.DowntimeSet = true;
-                SourceShell.Run(new RemoteCommand(job.Plan.SetMaxDowntime), Short, CancellationToken.None, SourceLog);
+                CommandResult set = SourceShell.Run(new RemoteCommand(job.Plan.SetMaxDowntime), Short, CancellationToken.None, SourceLog)[0];
+                if (!set.Succeeded)
+                {
+                    _context.Warning($"{job.Name}: -MaxDowntime was not applied: {set.Describe()}");
+                }
             }
 
             int percent = Math.Max(0, progress.Percent);
@@ -376,13 +425,19 @@ internal sealed class MigrationRunner
             return;
         }
 
-        var sourceState = failed.Select(j => RemoteCommand.Of("virsh", "-c", "qemu:///system", "domstate", "--", j.Name)).ToList();
+        // Line 1: the guest's state (or virsh's error); line 2: its job (None when no move is running).
+        var sourceState = failed.Select(j => RemoteCommand.Of("sh", "-c",
+            "virsh -c qemu:///system domstate -- \"$1\" 2>&1 | head -1; virsh -c qemu:///system domjobinfo -- \"$1\" 2>/dev/null | sed -n 's/^Job type: *//p'",
+            "kvmps-where", j.Name)).ToList();
         BatchResult? here = TryRun(SourceShell, sourceState, SourceLog);
         var commands = new List<RemoteCommand>();
         for (int i = 0; i < failed.Count; i++)
         {
             MigrationJob job = failed[i];
-            bool runsHere = here is not null && here[i].Succeeded && here[i].StdoutText.Trim() == "running" && !job.Plan.Mode.Contains("PostCopy");
+            string[] seen = here is null ? Array.Empty<string>() : here[i].StdoutText.Split('\n').Select(l => l.Trim()).ToArray();
+            string job2 = seen.Length > 1 ? seen[1] : "";
+            // Only a guest that runs here with no move under way proves the destination's copy never ran.
+            bool runsHere = seen.Length > 0 && seen[0] == "running" && job2 is "None" or "" && !job.Plan.Mode.Contains("PostCopy") && job.Failure?.ErrorId != "MigrationInterrupted";
             var clean = new List<string> { "sh", "-c", CleanScript, "kvmps-clean", job.Name, runsHere ? "force" : "verify" };
             clean.AddRange(job.CreatedDisks);
             commands.Add(new RemoteCommand(clean));
@@ -393,12 +448,17 @@ internal sealed class MigrationRunner
         for (int i = 0; i < failed.Count; i++)
         {
             MigrationJob job = failed[i];
+            string state = here is null ? "" : here[i].StdoutText.Split('\n')[0].Trim();
             string onSource = here is null ? $"its state on {_source.ComputerName} could not be read"
-                : here[i].Succeeded ? $"it is {here[i].StdoutText.Trim()} on {_source.ComputerName} with its definition"
-                : $"it is NOT defined on {_source.ComputerName}";
+                : state.StartsWith("error:", StringComparison.Ordinal) && (state.Contains("failed to get domain") || state.Contains("Domain not found"))
+                    ? $"it is NOT defined on {_source.ComputerName}"
+                : state.StartsWith("error:", StringComparison.Ordinal) ? $"its state on {_source.ComputerName} could not be read ({state})"
+                : $"it is {state} on {_source.ComputerName} with its definition";
             string disks = string.Join(", ", job.CreatedDisks);
             string onDest = (there is null ? "unreachable kept" : there[i].StdoutText.Trim()) switch
             {
+                var other when other.StartsWith("unknown", StringComparison.Ordinal) => $"{dest} could not say whether the guest is there ({other.Substring(7).Trim()})"
+                    + (disks.Length > 0 ? $"; the disks made for the move were kept there: {disks}" : ""),
                 "absent" => job.CreatedDisks.Count > 0 ? $"the disks made for it on {dest} were removed" : $"nothing of it is on {dest}",
                 "present" => $"a guest named '{job.Name}' IS on {dest}: check it before anything else" + (disks.Length > 0 ? $" (disks made for the move: {disks})" : ""),
                 "unreachable removed" => $"libvirt on {dest} did not answer; the disks made for it there were removed" + (disks.Length > 0 ? "" : " (there were none)"),
@@ -413,8 +473,8 @@ internal sealed class MigrationRunner
     private const string CleanScript =
         "name=$1 mode=$2; shift 2\n"
         + "if virsh -c qemu:///system list --all --name >/dev/null 2>&1; then\n"
-        + "  if virsh -c qemu:///system domstate -- \"$name\" >/dev/null 2>&1; then echo present; exit 0; fi\n"
-        + "  rm -f -- \"$@\"; echo absent\n"
+        + "  out=$(virsh -c qemu:///system domstate -- \"$name\" 2>&1) && { echo present; exit 0; }\n"
+        + "  case $out in *'failed to get domain'*|*'Domain not found'*) rm -f -- \"$@\"; echo absent ;; *) echo \"unknown $out\" | head -1 ;; esac\n"
         + "elif [ \"$mode\" = force ]; then rm -f -- \"$@\"; echo unreachable removed\n"
         + "else echo unreachable kept; fi\n";
 

@@ -107,6 +107,17 @@ internal sealed class MigrationSourceFacts
                 case "xml":
                     xml.Add(raw);
                     break;
+                case "xml64" when line.Length > 0:
+                    try
+                    {
+                        xml.Add(System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(line)));
+                    }
+                    catch (FormatException)
+                    {
+                        // Left empty: the guest is then reported as unreadable.
+                    }
+
+                    break;
                 case "disks":
                     string[] f = line.Split(new[] { ' ', '\t' }, 4, StringSplitOptions.RemoveEmptyEntries);
                     if (f.Length == 4)

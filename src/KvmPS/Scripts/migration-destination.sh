@@ -41,7 +41,12 @@ for item; do
         active=$(virsh -c "$uri" net-info -- "$value" 2>/dev/null | sed -n 's/^Active: *//p')
         case $active in yes) echo "net active $value" ;; no) echo "net inactive $value" ;; *) echo "net missing $value" ;; esac ;;
     bridge)
-        if [ -d "/sys/class/net/$value/bridge" ]; then echo "bridge present $value"; else echo "bridge missing $value"; fi ;;
+        # A Linux bridge, or an Open vSwitch one (no /sys bridge directory).
+        if [ -d "/sys/class/net/$value/bridge" ] || { command -v ovs-vsctl >/dev/null 2>&1 && ovs-vsctl br-exists "$value" 2>/dev/null; }; then
+            echo "bridge present $value"
+        else
+            echo "bridge missing $value"
+        fi ;;
     loader)
         if [ -r "$value" ]; then echo "loader present $value"; else echo "loader missing $value"; fi ;;
     disk)

@@ -6,7 +6,7 @@
 # commands at once, the network part beside the destination's probe.
 # Sections "== name", then "== end":
 #   state, persistent     virsh dominfo (an error line for a guest that is not there)
-#   xml                   virsh dumpxml --migratable (what the destination will be given)
+#   xml64                 virsh dumpxml --migratable, base64 (what the destination will be given)
 #   disks                 "<type> <device> <target> <source>" per disk (virsh domblklist --details)
 #   image <target>        qemu-img info --output=json of each file disk (format, virtual size, backing)
 #   markers               "marker ok|failed <dir>" per directory of the guest's file disks (with a marker name)
@@ -48,8 +48,10 @@ echo "== state"
 printf '%s\n' "$info" | sed -n 's/^State: *//p; /^error:/p' | head -1
 echo "== persistent"
 printf '%s\n' "$info" | sed -n 's/^Persistent: *//p'
-echo "== xml"
-virsh -c "$uri" dumpxml --migratable -- "$guest" 2>/dev/null
+# base64: a line of the definition (a <description>) could look like a section line.
+echo "== xml64"
+virsh -c "$uri" dumpxml --migratable -- "$guest" 2>/dev/null | base64 | tr -d '\n'
+echo
 echo "== disks"
 all=$(virsh -c "$uri" domblklist --details -- "$guest" 2>/dev/null)
 printf '%s\n' "$all" | awk 'NR > 2 && NF >= 4'

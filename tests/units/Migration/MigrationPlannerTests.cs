@@ -81,7 +81,11 @@ public sealed class MigrationPlannerTests
     {
         MigrationPlan plan = Plan(guest: Guest("shut off"));
 
-        Assert.Equal("virsh -c qemu:///system migrate --offline --persistent --undefinesource --domain web1 --desturi qemu+ssh://root@198.18.0.12/system", Line(plan));
+        // Guarded: run only while the guest is still shut off (libvirt would move a running one's definition and leave it running).
+        Assert.Equal(new[] { "sh", "-c" }, plan.Migrate.Take(2));
+        Assert.Contains("= 'shut off' ]", plan.Migrate[2], StringComparison.Ordinal);
+        Assert.Equal("kvmps-offline web1 virsh -c qemu:///system migrate --offline --persistent --undefinesource --domain web1 --desturi qemu+ssh://root@198.18.0.12/system",
+            string.Join(" ", plan.Migrate.Skip(3)));
         Assert.Equal("Offline", plan.Mode);
         Assert.Equal("", plan.MigrationUri);
         Assert.Contains(plan.Warnings, w => w.Contains("only its definition moves", StringComparison.Ordinal));
@@ -106,6 +110,9 @@ public sealed class MigrationPlannerTests
     [InlineData("running", "TimeoutActionOnly", "TimeoutActionWithoutTimeout")]
     [InlineData("running", "TimeoutPostCopyWithoutPostCopy", "PostCopyNotEnabled")]
     [InlineData("running", "RemoveSourceStorage", "RemoveSharedStorage")]
+    [InlineData("running", "PostCopyTimeoutAbort", "PostCopyAbort")]
+    [InlineData("pmsuspended", "Offline", "GuestRunning")]
+    [InlineData("in shutdown", "Offline", "GuestRunning")]
     [InlineData("running", "RemoveTemporary", "RemoveTemporarySource")]
     public void CombinationsThatCannotWorkAreRefusedUpFront(string state, string option, string id)
     {
@@ -125,6 +132,7 @@ public sealed class MigrationPlannerTests
             "TimeoutPostCopyWithoutPostCopy" => o => { o.Timeout = TimeSpan.FromSeconds(10); o.TimeoutAction = KvmMigrationTimeoutAction.PostCopy; },
             "RemoveSourceStorage" => o => o.RemoveSourceStorage = true,
             "RemoveTemporary" => o => { o.RemoveSourceStorage = true; o.IncludeStorage = true; o.Temporary = true; },
+            "PostCopyTimeoutAbort" => o => { o.PostCopy = true; o.Timeout = TimeSpan.FromSeconds(600); },
             _ => throw new ArgumentException(option),
         };
 

@@ -57,4 +57,17 @@ public sealed class MigrationSourceFactsTests
         Assert.Equal(-1, facts.TrustExitCode);
         Assert.Equal("qcow2", facts.Disks.Single().Format);
     }
+
+    [Fact]
+    public void TheDefinitionTravelsInBase64SoThatNoLineOfItEndsASection()
+    {
+        string xml = "<domain type='kvm'><name>web1</name><description>\n== end\n== persistent\nno\n</description></domain>";
+        string output = "== state\nrunning\n== persistent\nyes\n== xml64\n" + Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(xml)) + "\n== disks\n== end\n";
+
+        MigrationSourceFacts facts = MigrationSourceFacts.Parse(output);
+
+        Assert.Equal(xml, facts.Xml);
+        Assert.True(facts.Persistent);
+        Assert.True(facts.Complete);
+    }
 }
