@@ -36,6 +36,19 @@ Describe 'Connect-KvmHost input validation' {
         $failed.FullyQualifiedErrorId | Should -BeLike 'InvalidArgument,*'
         @(Get-KvmSession).Count | Should -Be $before
     }
+
+    It 'refuses the session name <Name> before connecting anywhere' -ForEach @(
+        @{ Name = 'kvm1;id' }, @{ Name = 'kvm 1' }, @{ Name = '-kvm1' }, @{ Name = 'root@kvm1' }
+    ) {
+        { Connect-KvmHost -ComputerName kvm1 -Name $Name -ErrorAction Stop } |
+            Should -Throw -ErrorId 'ParameterArgumentValidationError,KvmPS.Commands.ConnectKvmHostCommand'
+    }
+
+    It 'refuses a -Name count that differs from the hosts named' {
+        $before = @(Get-KvmSession).Count
+        { Connect-KvmHost -ComputerName kvm1, kvm2 -Name kvm1 -ErrorAction Stop } | Should -Throw -ErrorId 'NameCountMismatch,*'
+        @(Get-KvmSession).Count | Should -Be $before
+    }
 }
 
 Describe 'Connect-KvmHost against lab hosts' -Skip:([bool]$LabSkip) {
@@ -232,6 +245,24 @@ Describe 'Connect-KvmHost against lab hosts' -Skip:([bool]$LabSkip) {
                 Tee-Object -Variable log | Where-Object { $_ -is [KvmPS.KvmSession] }
             $s.State | Should -Be 'Opened'
             ($log | Out-String) | Should -BeLike '*agent key kvmps-test-rsa*'
+        }
+    }
+
+    Context 'session names' {
+        It 'finds a session by its -Name in -ComputerName of later commands, Get-KvmSession and Disconnect-KvmHost' {
+            $session = Connect-KvmHost -ComputerName "root@$($Kvm2.address)" -Name kvm2 -KeyFilePath $Key -KnownHostsPath $Lab.KnownHosts
+            try {
+                $session.Name | Should -Be 'kvm2'
+                $count = @(Get-KvmSession).Count
+                # HOME has no key and no known_hosts: a new connection to "kvm2" would fail, so this is the named session.
+                (Get-KvmHost -ComputerName kvm2).HostName | Should -Be $Kvm2.name
+                @(Get-KvmSession).Count | Should -Be $count
+                (Get-KvmSession -ComputerName kvm*).Id | Should -Contain $session.Id
+                Disconnect-KvmHost -ComputerName kvm2
+                $session.State | Should -Be 'Closed'
+                { Get-KvmHost -ComputerName kvm2 -ErrorAction Stop } | Should -Throw
+            }
+            finally { if ($session.State -ne 'Closed') { $session | Disconnect-KvmHost } }
         }
     }
 

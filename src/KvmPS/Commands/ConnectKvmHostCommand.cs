@@ -23,6 +23,15 @@ public sealed class ConnectKvmHostCommand : KvmCmdlet
     [Parameter(ParameterSetName = "Local", Mandatory = true)]
     public SwitchParameter Local { get; set; }
 
+    /// <summary>
+    /// Short names for the sessions, one per computer name (like New-PSSession -Name): later commands
+    /// find the session by -ComputerName &lt;Name&gt;, e.g. kvm1 for root@192.0.2.11:2222.
+    /// </summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    [ValidatePattern(@"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$")]
+    public string[]? Name { get; set; }
+
     /// <summary>The SSH port; default 22 (or the port in the name).</summary>
     [Parameter(ParameterSetName = "Ssh")]
     [ValidateRange(1, 65535)]
@@ -86,6 +95,13 @@ public sealed class ConnectKvmHostCommand : KvmCmdlet
             _names.Add("localhost");
         }
 
+        if (Name is not null && Name.Length != _names.Count)
+        {
+            ThrowTerminatingError(new KvmException("NameCountMismatch", ErrorCategory.InvalidArgument,
+                $"-Name gives {Name.Length} name(s) for {_names.Count} host(s).",
+                "Give one -Name per computer name, in the same order.").ToErrorRecord(Name));
+        }
+
         // Connected in parallel, returned in the order named, so that $s[0] is the first host.
         var opened = new KvmSession?[_names.Count];
         var indexed = _names.Select((name, index) => (name, index)).ToList();
@@ -107,6 +123,7 @@ public sealed class ConnectKvmHostCommand : KvmCmdlet
             };
 
             KvmSession session = SessionFactory.Open(request, context.Cancel, context.VerboseFor(name));
+            session.Name = Name?[item.index] ?? "";
             SessionPool.Add(session);
             opened[item.index] = session;
         }, item => item.name);

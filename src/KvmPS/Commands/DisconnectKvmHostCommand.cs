@@ -35,7 +35,7 @@ public sealed class DisconnectKvmHostCommand : KvmCmdlet
         {
             "Session" => Session.ToList(),
             "All" => SessionPool.All.ToList(),
-            _ => SessionPool.All.Where(s => ComputerName.Any(n => WildcardPattern.Get(n, WildcardOptions.IgnoreCase).IsMatch(s.ComputerName))).ToList(),
+            _ => SessionPool.All.Where(s => ComputerName.Any(s.IsNamed)).ToList(),
         };
 
         if (ParameterSetName == "ComputerName" && sessions.Count == 0)

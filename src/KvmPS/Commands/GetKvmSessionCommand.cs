@@ -9,7 +9,7 @@ namespace KvmPS.Commands;
 [OutputType(typeof(KvmSession))]
 public sealed class GetKvmSessionCommand : KvmCmdlet
 {
-    /// <summary>Sessions whose computer name matches (wildcards allowed).</summary>
+    /// <summary>Sessions whose computer name or -Name matches (wildcards allowed).</summary>
     [Parameter(ParameterSetName = "ComputerName", Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [Alias("CN", "HostName")]
     [SupportsWildcards]
@@ -26,7 +26,7 @@ public sealed class GetKvmSessionCommand : KvmCmdlet
         {
             bool match = ParameterSetName == "Id"
                 ? Id.Contains(session.Id)
-                : ComputerName is null || ComputerName.Any(name => WildcardPattern.Get(name, WildcardOptions.IgnoreCase).IsMatch(session.ComputerName));
+                : ComputerName is null || ComputerName.Any(session.IsNamed);
             if (match)
             {
                 WriteObject(session);

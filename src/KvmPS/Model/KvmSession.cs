@@ -1,4 +1,5 @@
 using System;
+using System.Management.Automation;
 using KvmPS.Sessions;
 
 namespace KvmPS;
@@ -43,6 +44,9 @@ public sealed class KvmSession
     /// <summary>The name the session was opened with; -ComputerName finds pooled sessions by it.</summary>
     public string ComputerName { get; set; } = "";
 
+    /// <summary>A short name given with Connect-KvmHost -Name; -ComputerName finds the session by it too.</summary>
+    public string Name { get; set; } = "";
+
     public int Port { get; set; }
 
     public string UserName { get; set; } = "";
@@ -74,6 +78,13 @@ public sealed class KvmSession
     internal HostConnection? Connection { get; }
 
     private KvmSessionState _state = KvmSessionState.Closed;
+
+    /// <summary>True when the name (wildcards allowed) matches the session's computer name or its -Name.</summary>
+    internal bool IsNamed(string pattern)
+    {
+        WildcardPattern wildcard = WildcardPattern.Get(pattern, WildcardOptions.IgnoreCase);
+        return wildcard.IsMatch(ComputerName) || (Name.Length > 0 && wildcard.IsMatch(Name));
+    }
 
     public override string ToString()
         => Transport == KvmTransport.Local ? $"{ComputerName} (local)"

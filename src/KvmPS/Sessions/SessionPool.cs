@@ -39,7 +39,8 @@ internal static class SessionPool
         lock (Gate)
         {
             return Sessions.LastOrDefault(s => s.State != KvmSessionState.Closed
-                && string.Equals(s.ComputerName, computerName, StringComparison.OrdinalIgnoreCase));
+                && (string.Equals(s.ComputerName, computerName, StringComparison.OrdinalIgnoreCase)
+                    || string.Equals(s.Name, computerName, StringComparison.OrdinalIgnoreCase)));
         }
     }
 
