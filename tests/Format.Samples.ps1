@@ -53,7 +53,7 @@ function New-SampleChecks {
 function New-KvmPSSample([type]$Type) {
     switch ($Type.Name) {
         'KvmSession' {
-            [KvmPS.KvmSession]@{ Id = 12; ComputerName = $SampleHosts[0]; Port = 2222; UserName = 'svc-kvmops'; Transport = 'Ssh'; HostKeyFingerprint = 'SHA256:3q2+7w8Xk1vL0pQz9YbN4mR6tUe5sHcJ2aFgDiKoWl8'; HostKeyAlgorithm = 'ssh-ed25519'; IsElevated = $true; Elevation = 'Sudo'; ServerVersion = 'SSH-2.0-OpenSSH_8.7'; ConnectedAt = [datetime]'2024-05-14T09:12:45'; State = 'Opened' }
+            [KvmPS.KvmSession]@{ Id = 12; Name = 'prod01-a'; ComputerName = $SampleHosts[0]; Port = 2222; UserName = 'svc-kvmops'; Transport = 'Ssh'; HostKeyFingerprint = 'SHA256:3q2+7w8Xk1vL0pQz9YbN4mR6tUe5sHcJ2aFgDiKoWl8'; HostKeyAlgorithm = 'ssh-ed25519'; IsElevated = $true; Elevation = 'Sudo'; ServerVersion = 'SSH-2.0-OpenSSH_8.7'; ConnectedAt = [datetime]'2024-05-14T09:12:45'; State = 'Opened' }
             [KvmPS.KvmSession]@{ Id = 13; ComputerName = 'localhost'; UserName = 'root'; Transport = 'Local'; Elevation = 'None'; IsElevated = $true; ConnectedAt = [datetime]'2024-05-14T09:13:02'; State = 'Closed' }
         }
         'KvmHostInfo' {
