@@ -62,7 +62,7 @@ Describe 'Help for <Name>' -ForEach $Cmdlets {
 }
 
 Describe 'About topics' {
-    It 'shows <_>' -ForEach 'about_KvmPS', 'about_KvmPS_Sessions' {
+    It 'shows <_>' -ForEach 'about_KvmPS', 'about_KvmPS_Sessions', 'about_KvmPS_Testing' {
         (Get-Help $_ | Out-String) | Should -Match 'SHORT DESCRIPTION'
     }
 }
