@@ -55,7 +55,7 @@ function Invoke-Build {
 
     $bin = Join-Path $root "src/KvmPS/bin/$Configuration/netstandard2.0"
     Copy-Item "$bin/KvmPS.dll", "$bin/KvmPS.pdb" $moduleDir
-    Copy-Item (Join-Path $root 'KvmPS.psd1') $moduleDir
+    Copy-Item (Join-Path $root 'KvmPS.psd1'), (Join-Path $root 'LICENSE'), (Join-Path $root 'CHANGELOG.md') $moduleDir
     Copy-Item (Join-Path $root 'module/*') $moduleDir -Recurse
 
     # The wrappers of third-party libraries and their dependencies, one set per runtime, loaded

@@ -58,7 +58,7 @@ foreach ($h in $lab.hosts) {
     # Like a host on an office LAN: a default route through the gateway (this machine, which also answers DNS).
     Invoke-KvmLabCommand $h.name 'sh', '-c', 'ip route replace default via "$1"', 'x', $lab.gateway | Out-Null
 }
-Say "hosts $($lab.hosts.address -join ', '); gateway and DNS $($lab.gateway); the guest will be $guestIp"
+Say "hosts $(($lab.hosts | ForEach-Object address) -join ', '); gateway and DNS $($lab.gateway); the guest will be $guestIp"
 
 try {
     Step 'Connecting over SSH, host keys checked against known_hosts; the sessions are named kvm1 and kvm2'
@@ -69,17 +69,21 @@ try {
 
     Step 'Can they run KVM guests? (Test-KvmCapability: VT in firmware and CPU, kernel, vmx|svm, libvirt, DNS, gateway)'
     $capability = Test-KvmCapability -ComputerName kvm1, kvm2
-    $capability | Where-Object { $_ -is [KvmPS.KvmCapabilityResult] -and $_.Status -in 'Fail', 'Warn' -and $_.ComputerName -eq $sessions[0].ComputerName } |
-        Select-Object Check, Status, Detail | Show
+    $capability | Where-Object { $_ -is [KvmPS.KvmCapabilityResult] -and $_.Status -in 'Fail', 'Warn' -and $_.ComputerName -eq $sessions[0].ComputerName } | Show
     $capability | Where-Object { $_ -is [KvmPS.KvmCapabilitySummary] } | Out-String -Width 120 | Write-Host
     Say 'This machine has no vmx/svm to give (kvm_pvm): the lab guests run with software emulation (TCG). On RHEL'
     Say 'hardware the same checks say what to turn on in the BIOS, and the commands that fix the rest.'
 
     Step 'Installing and enabling what is missing (Install-KvmHost; -WhatIf first)'
-    $plan = Install-KvmHost -ComputerName kvm1, kvm2 -WhatIf 6>&1 | Out-String
-    Say $(if ($plan.Trim()) { "The plan:`n$plan" } else { 'The plan: nothing to do.' })
+    Install-KvmHost -ComputerName kvm1, kvm2 -WhatIf
     Install-KvmHost -ComputerName kvm1, kvm2 -Confirm:$false
-    Get-KvmNetwork -ComputerName kvm1, kvm2 -Name default | Show
+    $before = @($capability | Where-Object { $_ -is [KvmPS.KvmCapabilityResult] -and $_.Status -in 'Fail', 'Warn' -and $_.ComputerName -eq $sessions[0].ComputerName })
+    $after = Test-KvmCapability -ComputerName kvm1 -Check $before.Check | Where-Object { $_ -is [KvmPS.KvmCapabilityResult] }
+    foreach ($check in $after) {
+        $was = ($before | Where-Object Check -EQ $check.Check).Status
+        Say ("{0,-20} {1} -> {2}" -f $check.Check, $was, $check.Status)
+    }
+    Say 'What is left is the hardware (no VT here) and the lab having no init system: not for an installer to fix.'
 
     Step 'Bridging eth0 into br0 on both hosts (New-KvmBridge: rollback timer armed first, checked over a new connection)'
     Get-KvmBridge -ComputerName kvm1 | Show
