@@ -20,6 +20,8 @@ $null = Start-KvmLab -HostCount 3
 $lab = Get-KvmLab
 $names = @($lab.hosts | ForEach-Object { "root@$($_.address)" })
 
+. (Join-Path $PSScriptRoot 'BenchCommon.ps1')   # Get-Median
+
 function Measure-Median([scriptblock]$Action) {
     & $Action | Out-Null   # warm-up
     $times = foreach ($i in 1..$Iterations) {
@@ -27,8 +29,7 @@ function Measure-Median([scriptblock]$Action) {
         & $Action | Out-Null
         $clock.Elapsed.TotalMilliseconds
     }
-    $sorted = @($times | Sort-Object)
-    $sorted[[int][math]::Floor($sorted.Count / 2)]
+    Get-Median $times
 }
 
 $sessions = Connect-KvmHost $names -KeyFilePath $lab.keyFile -KnownHostsPath $lab.knownHosts

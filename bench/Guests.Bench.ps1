@@ -100,10 +100,7 @@ $results = [Collections.Generic.List[object]]::new()
 $hostTimes = [ordered]@{}
 $notes = [Collections.Generic.List[string]]::new()
 
-function Get-Median([double[]]$Values) {
-    $s = @($Values | Sort-Object)
-    if ($s.Count % 2) { $s[($s.Count - 1) / 2] } else { ($s[$s.Count / 2 - 1] + $s[$s.Count / 2]) / 2 }
-}
+. (Join-Path $PSScriptRoot 'BenchCommon.ps1')   # Get-Median
 
 function Send-Proxy([string]$Line) {
     $proxy.StandardInput.WriteLine($Line)

@@ -52,10 +52,7 @@ $env:KVMLAB_ID = $LabId
 Import-Module $ModulePath -Force
 . (Join-Path $repo 'tests/common.ps1')   # KvmLab.psm1, New-TinyLabGuest, Clear-LabGuests
 
-function Get-Median([double[]]$Values) {
-    $s = @($Values | Sort-Object)
-    if ($s.Count % 2) { $s[($s.Count - 1) / 2] } else { ($s[$s.Count / 2 - 1] + $s[$s.Count / 2]) / 2 }
-}
+. (Join-Path $PSScriptRoot 'BenchCommon.ps1')   # Get-Median
 
 function Format-Row([string]$What, [double[]]$Times) {
     '| {0} | {1} | {2:0} | {3:0} | {4:0} | {5} |' -f $What, $Times.Count, (Get-Median $Times), ($Times | Measure-Object -Minimum).Minimum,

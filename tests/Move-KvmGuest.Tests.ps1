@@ -217,6 +217,18 @@ Describe 'Move-KvmGuest fault trials: the guest stays whole on the source' -Skip
                 Whole = "$source" -eq "$G running yes" -and -not $dest -and $disk1 -eq '1' -and $disk2 -eq '0' }
         }
 
+        # One mid-move fault: start, wait until the memory copy runs, break it, let the cmdlet end, repair, record.
+        function Invoke-FaultTrial([string]$Fault, [int]$Trial, [scriptblock]$Break, [scriptblock]$Repair = {}) {
+            $move = Start-Move
+            Wait-MidMove
+            $move.Clock.Restart()   # the time it takes KvmPS to end the move safely, from the fault
+            & $Break $move
+            try { $errors = Complete-Move $move } finally { & $Repair }
+            $state = Get-Wholeness
+            Add-Trial $Fault $Trial $move $errors $state
+            [pscustomobject]@{ Errors = @($errors); State = $state }
+        }
+
         function Add-Trial([string]$Fault, [int]$Trial, $Move, $Errors, $State) {
             if (-not $Trials[$Fault]) { $Trials[$Fault] = [Collections.Generic.List[object]]::new() }
             $Trials[$Fault].Add([pscustomobject]@{
@@ -248,13 +260,7 @@ Describe 'Move-KvmGuest fault trials: the guest stays whole on the source' -Skip
     }
 
     It 'Ctrl+C <_>/5: stopping the cmdlet aborts the move' -ForEach (1..5) {
-        $move = Start-Move
-        Wait-MidMove
-        $move.Clock.Restart()   # the time it takes KvmPS to end the move safely, from the fault
-        $move.PS.Stop()
-        $errors = Complete-Move $move
-        $state = Get-Wholeness
-        Add-Trial 'ctrl-c' $_ $move $errors $state
+        $state = (Invoke-FaultTrial 'ctrl-c' $_ -Break { param($move) $move.PS.Stop() }).State
         $state.Whole | Should -BeTrue -Because ($state | Out-String)
         # While it ran, domjobinfo fed a progress bar per guest under one per source host.
         $bar = $LastProgress | Where-Object Activity -eq "Moving $G to $($S2.ComputerName)" | Where-Object StatusDescription -like 'Live: * MiB of * MiB*'
@@ -280,36 +286,18 @@ Describe 'Move-KvmGuest fault trials: the guest stays whole on the source' -Skip
     }
 
     It 'destination libvirtd killed <_>/5: the move fails, and the destination restarts clean' -ForEach (1..5) {
-        $move = Start-Move
-        Wait-MidMove
-        $move.Clock.Restart()   # the time it takes KvmPS to end the move safely, from the fault
-        Set-KvmLabLibvirtd kvm2 Kill
-        try {
-            $errors = Complete-Move $move
-        }
-        finally {
-            Set-KvmLabLibvirtd kvm2 Start
-        }
-        $state = Get-Wholeness
-        Add-Trial 'libvirtd-killed' $_ $move $errors $state
+        $trial = Invoke-FaultTrial 'libvirtd-killed' $_ -Break { Set-KvmLabLibvirtd kvm2 Kill } -Repair { Set-KvmLabLibvirtd kvm2 Start }
+        $errors, $state = $trial.Errors, $trial.State
         $errors[0].FullyQualifiedErrorId | Should -BeLike 'MigrationFailed,*'
         $errors[0].Exception.Message | Should -BeLike "*Now: it is running on $($S1.ComputerName) with its definition; libvirt on $($S2.ComputerName) did not answer; the disks made for it there were removed."
         $state.Whole | Should -BeTrue -Because ($state | Out-String)
     }
 
     It 'migration ports dropped <_>/5: the stalled move is aborted (MigrationStalled)' -ForEach (1..5) {
-        $move = Start-Move
-        Wait-MidMove
-        $move.Clock.Restart()   # the time it takes KvmPS to end the move safely, from the fault
-        Invoke-KvmLabCommand kvm2 'iptables', '-I', 'INPUT', '-p', 'tcp', '--dport', '49152:49215', '-j', 'DROP' | Out-Null
-        try {
-            $errors = Complete-Move $move
-        }
-        finally {
-            Invoke-KvmLabCommand kvm2 'iptables', '-D', 'INPUT', '-p', 'tcp', '--dport', '49152:49215', '-j', 'DROP' | Out-Null
-        }
-        $state = Get-Wholeness
-        Add-Trial 'ports-dropped' $_ $move $errors $state
+        $ports = 'INPUT', '-p', 'tcp', '--dport', '49152:49215', '-j', 'DROP'
+        $trial = Invoke-FaultTrial 'ports-dropped' $_ -Break { Invoke-KvmLabCommand kvm2 (@('iptables', '-I') + $ports) | Out-Null } `
+            -Repair { Invoke-KvmLabCommand kvm2 (@('iptables', '-D') + $ports) | Out-Null }
+        $errors, $state = $trial.Errors, $trial.State
         $errors[0].FullyQualifiedErrorId | Should -BeLike 'MigrationStalled,*'
         $state.Whole | Should -BeTrue -Because ($state | Out-String)
     }

@@ -54,8 +54,6 @@ internal sealed class MigrationJob
 
     public bool DowntimeSet { get; set; }
 
-    public MigrationProgress? Last { get; set; }
-
     public CommandResult? Result { get; set; }
 
     /// <summary>qemu-img create for each disk the destination needs first (-IncludeStorage): refuses a file already there.</summary>

@@ -3,29 +3,6 @@ using System.Collections.Generic;
 
 namespace KvmPS.Migration;
 
-/// <summary>What Move-KvmGuest does when -Timeout runs out before the move is done.</summary>
-public enum KvmMigrationTimeoutAction
-{
-    /// <summary>Cancel the move (domjobabort): the guest keeps running on the source.</summary>
-    Abort,
-
-    /// <summary>Pause the guest so that the rest of its memory copies without changing (libvirt's --timeout-suspend).</summary>
-    Suspend,
-
-    /// <summary>Switch to post-copy: the guest runs on the destination at once (needs -PostCopy).</summary>
-    PostCopy,
-}
-
-/// <summary>How the source reaches the destination's libvirt over SSH.</summary>
-public enum KvmMigrationTrustMode
-{
-    /// <summary>With the keys root on the source already has.</summary>
-    Existing,
-
-    /// <summary>With a one-time key made for this move and removed after it.</summary>
-    Ephemeral,
-}
-
 /// <summary>Move-KvmGuest's options for one guest, parameters already bound.</summary>
 internal sealed class MigrationOptions
 {

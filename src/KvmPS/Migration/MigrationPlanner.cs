@@ -112,7 +112,7 @@ internal static class MigrationPlanner
 
         if (!offline && options.IncludeStorage && guest.CopyTargets is { Count: 0 })
         {
-            plan.Warnings.Add($"{guest.Name}: -IncludeStorage has nothing to copy: the destination shares every disk.");
+            plan.Warnings.Add($"{guest.Name}: -IncludeStorage has nothing to copy: the guest has no disk that the destination does not already share.");
         }
 
         if (!options.Offline && offline)

@@ -331,7 +331,6 @@ internal sealed class MigrationRunner
             }
 
             MigrationProgress progress = MigrationProgress.Parse(text);
-            job.Last = progress;
             if (progress.IsRunning && progress.DataProcessed != job.LastData)
             {
                 job.LastData = progress.DataProcessed;

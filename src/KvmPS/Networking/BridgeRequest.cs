@@ -3,22 +3,6 @@ using System.Collections.Generic;
 
 namespace KvmPS.Networking;
 
-/// <summary>Which tool makes the bridge (New-KvmBridge -Backend).</summary>
-public enum KvmBridgeBackend
-{
-    /// <summary>NetworkManager when it runs and manages the NIC, else network-scripts, else iproute2.</summary>
-    Auto,
-
-    /// <summary>nmcli profiles (keyfile or ifcfg-rh, whatever the host stores them in).</summary>
-    NetworkManager,
-
-    /// <summary>/etc/sysconfig/network-scripts files and the network service (RHEL 5, 6, 7 without NetworkManager).</summary>
-    Ifcfg,
-
-    /// <summary>ip link/addr/route only: works everywhere, lost at the next reboot.</summary>
-    IpRoute,
-}
-
 /// <summary>Where the bridge's addresses come from.</summary>
 internal enum BridgeAddressSource
 {

@@ -10,19 +10,6 @@ using KvmPS.Transport;
 
 namespace KvmPS.Networking;
 
-/// <summary>The kind of libvirt network New-KvmNetwork makes.</summary>
-public enum KvmNetworkMode
-{
-    /// <summary>Guests reach outside through the host's address (NAT), like libvirt's "default" network.</summary>
-    Nat,
-
-    /// <summary>Guests reach each other and the host only.</summary>
-    Isolated,
-
-    /// <summary>The host routes the guests' subnet without NAT (the rest of the network needs a route to it).</summary>
-    Routed,
-}
-
 /// <summary>What New-KvmNetwork was asked for.</summary>
 internal sealed class NetworkRequest
 {
