@@ -75,6 +75,33 @@ Describe 'Help for <Name>' -ForEach $Cmdlets {
     }
 }
 
+# `$hosts | Install-KvmHost` with no hosts in $hosts must not fall back to this machine, as a call
+# with no hosts named at all does. Every cmdlet that takes sessions or objects from the pipeline.
+Describe 'An empty pipeline targets no host' -Skip:(-not $IsLinux) {
+    It '@() | <Name> does nothing, on no host' -ForEach @(
+        @{ Name = 'Get-KvmHost'; Params = @{} }
+        @{ Name = 'Test-KvmCapability'; Params = @{} }
+        @{ Name = 'Install-KvmHost'; Params = @{ WhatIf = $true } }
+        @{ Name = 'Get-KvmBridge'; Params = @{} }
+        @{ Name = 'Get-KvmNetwork'; Params = @{} }
+        @{ Name = 'New-KvmBridge'; Params = @{ InterfaceName = 'eth0'; WhatIf = $true } }
+        @{ Name = 'New-KvmNetwork'; Params = @{ Name = 'kvmps-empty'; WhatIf = $true } }
+        @{ Name = 'New-KvmGuest'; Params = @{ Name = 'kvmps-empty'; WhatIf = $true } }
+        @{ Name = 'Remove-KvmNetwork'; Params = @{ WhatIf = $true } }
+        @{ Name = 'Remove-KvmBridge'; Params = @{ WhatIf = $true } }
+        @{ Name = 'Get-KvmGuest'; Params = @{} }
+        @{ Name = 'Stop-KvmGuest'; Params = @{ WhatIf = $true } }
+    ) {
+        Disconnect-KvmHost -All
+        $output = $null
+        $text = Get-WhatIfText { $script:output = @() | & $Name @Params -Verbose 4>&1 -ErrorVariable failed }
+        $output | Should -BeNullOrEmpty
+        $failed | Should -BeNullOrEmpty
+        $text | Should -Not -Match 'What if|localhost'
+        Get-KvmSession | Should -BeNullOrEmpty -Because 'no session to any host was opened'
+    }
+}
+
 Describe 'About topics' {
     It 'shows <_>' -ForEach 'about_KvmPS', 'about_KvmPS_Sessions', 'about_KvmPS_Testing' {
         (Get-Help $_ | Out-String) | Should -Match 'SHORT DESCRIPTION'

@@ -45,12 +45,15 @@ internal sealed class HostTargets
 
     public static string Describe(object target) => target is KvmSession s ? s.ComputerName : (string)target;
 
-    /// <summary>The distinct hosts; the local machine when none was named.</summary>
-    public IReadOnlyList<object> Distinct()
+    /// <summary>
+    /// The distinct hosts; the local machine when none was named, but none at all when the call expected
+    /// pipeline input and none came: `$none | Install-KvmHost` must not change this machine.
+    /// </summary>
+    public IReadOnlyList<object> Distinct(bool expectingInput)
     {
         if (_targets.Count == 0)
         {
-            return new object[] { "localhost" };
+            return expectingInput ? Array.Empty<object>() : new object[] { "localhost" };
         }
 
         var seen = new HashSet<string>(StringComparer.Ordinal);

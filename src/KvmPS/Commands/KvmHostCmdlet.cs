@@ -38,6 +38,6 @@ public abstract class KvmHostCmdlet : KvmCmdlet
     /// <summary>Runs <paramref name="work"/> once per target host, hosts in parallel.</summary>
     internal void ForEachHost(string activity, Action<KvmSession, WorkContext> work)
     {
-        RunParallel(_targets.Distinct(), ThrottleLimit, activity, HostTargets.Describe, (target, context) => work(HostTargets.Resolve(target, context), context));
+        RunParallel(_targets.Distinct(MyInvocation.ExpectingInput), ThrottleLimit, activity, HostTargets.Describe, (target, context) => work(HostTargets.Resolve(target, context), context));
     }
 }

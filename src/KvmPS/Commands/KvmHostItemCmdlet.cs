@@ -43,7 +43,7 @@ public abstract class KvmHostItemCmdlet : KvmCmdlet
 
     /// <summary>Runs <paramref name="work"/> once per host named, hosts in parallel.</summary>
     internal void ForEachHost(string activity, Action<KvmSession, WorkContext> work)
-        => RunParallel(_targets.Distinct(), ThrottleLimit, activity, HostTargets.Describe, (target, context) => work(HostTargets.Resolve(target, context), context), HostTargets.Describe);
+        => RunParallel(_targets.Distinct(MyInvocation.ExpectingInput), ThrottleLimit, activity, HostTargets.Describe, (target, context) => work(HostTargets.Resolve(target, context), context), HostTargets.Describe);
 }
 
 /// <summary>Selection by -Name the way every KvmPS Get- cmdlet does it.</summary>

@@ -52,5 +52,5 @@ public abstract class KvmRemoveCmdlet<T> : KvmChangeCmdlet
 
     /// <summary>Every (host, name) asked for: the piped objects, or each -Name on each host.</summary>
     internal List<(object Target, string Name)> Items()
-        => InputObject is null ? Targets.Distinct().SelectMany(t => Name.Select(n => (t, n))).ToList() : _items;
+        => InputObject is null ? Targets.Distinct(MyInvocation.ExpectingInput).SelectMany(t => Name.Select(n => (t, n))).ToList() : _items;
 }

@@ -72,7 +72,7 @@ public sealed class NewKvmBridgeCommand : KvmChangeCmdlet
     protected override void EndProcessing()
     {
         BridgeRequest request = Request();
-        BridgeChanges.Run(this, "New", Targets.Distinct().Select(t => (t, request)).ToList(), (session, facts, _) => BridgePlanner.Plan(request, facts, session.ComputerName),
+        BridgeChanges.Run(this, "New", Targets.Distinct(MyInvocation.ExpectingInput).Select(t => (t, request)).ToList(), (session, facts, _) => BridgePlanner.Plan(request, facts, session.ComputerName),
             (session, facts, _) => (
                 $"The bridge {request.Name} already exists with {request.InterfaceName} as a port: nothing to do.",
                 PassThru.IsPresent ? Bridge(session, facts, request.Name) : null),

@@ -20,7 +20,7 @@ public sealed partial class NewKvmGuestCommand
     protected override void EndProcessing()
     {
         List<GuestRequest> requests = ParameterSetName == "Spec" ? ReadSpec() : new List<GuestRequest> { FromParameters() };
-        IReadOnlyList<object> defaultHosts = Targets.Distinct();
+        IReadOnlyList<object> defaultHosts = Targets.Distinct(MyInvocation.ExpectingInput);
         var work = new List<(object Host, List<GuestRequest> Requests)>();
         foreach (GuestRequest request in requests)
         {

@@ -65,7 +65,7 @@ public sealed class NewKvmNetworkCommand : KvmChangeCmdlet
             Name = Name, Mode = Mode, Address = IPAddress ?? "", DhcpRange = DhcpRange ?? "", NoDhcp = NoDhcp.IsPresent, Bridge = Bridge ?? "", Autostart = !NoAutostart.IsPresent,
         };
         var planned = new ConcurrentQueue<(KvmSession Session, NetworkPlan Plan)>();
-        RunParallel(Targets.Distinct(), ThrottleLimit, "Planning networks", HostTargets.Describe, (target, context) =>
+        RunParallel(Targets.Distinct(MyInvocation.ExpectingInput), ThrottleLimit, "Planning networks", HostTargets.Describe, (target, context) =>
         {
             KvmSession session = HostTargets.Resolve(target, context);
             (NetworkFacts facts, List<KvmNetwork> networks) = NetworkScripts.ProbeWithNetworks(session, context.Cancel, context.VerboseFor(session.ComputerName));
