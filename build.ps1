@@ -6,8 +6,8 @@
 .DESCRIPTION
     Build  compiles the solution and assembles output/KvmPS/<version>/ (manifest, KvmPS.dll, the
            isolated SSH dependencies under lib/, the format file and MAML help).
-    Test   builds, runs the xunit tests and every tests/*.Tests.ps1 and tests/lab/*.Tests.ps1 file
-           (each in a fresh pwsh),
+    Test   builds, runs the xunit tests and every tests/*.Tests.ps1, tests/lab/*.Tests.ps1 and
+           examples/*.Tests.ps1 file (each in a fresh pwsh),
            starts the lab for the suites that need it and tears it down at the end, and prints
            "N passed, M failed" for all of them together. Exits non-zero on any failure.
     Help   checks help/en-US against the PlatyPS schema and rebuilds the MAML in the module folder.
@@ -55,7 +55,7 @@ function Invoke-Build {
 
     $bin = Join-Path $root "src/KvmPS/bin/$Configuration/netstandard2.0"
     Copy-Item "$bin/KvmPS.dll", "$bin/KvmPS.pdb" $moduleDir
-    Copy-Item (Join-Path $root 'KvmPS.psd1') $moduleDir
+    Copy-Item (Join-Path $root 'KvmPS.psd1'), (Join-Path $root 'LICENSE'), (Join-Path $root 'CHANGELOG.md') $moduleDir
     Copy-Item (Join-Path $root 'module/*') $moduleDir -Recurse
 
     # The wrappers of third-party libraries and their dependencies, one set per runtime, loaded
@@ -109,7 +109,7 @@ function Invoke-Test {
     }
 
     $files = if ($TestPath) { $TestPath | ForEach-Object { (Resolve-Path $_).Path } }
-             else { (Get-ChildItem (Join-Path $root 'tests'), (Join-Path $root 'tests/lab') -Filter '*.Tests.ps1').FullName }
+             else { (Get-ChildItem (Join-Path $root 'tests'), (Join-Path $root 'tests/lab'), (Join-Path $root 'examples') -Filter '*.Tests.ps1').FullName }
     $pesterTotals = @{ Passed = 0; Failed = 0; Skipped = 0 }
     $pwsh = Join-Path $PSHOME $(if ($IsWindows) { 'pwsh.exe' } else { 'pwsh' })
     $runner = Join-Path $root 'tools/pester/Invoke-PesterFile.ps1'

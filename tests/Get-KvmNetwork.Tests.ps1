@@ -61,7 +61,9 @@ Describe 'Get-KvmNetwork on a lab host' -Skip:([bool]$LabSkip) {
         $failed[0].Exception.Message | Should -Match 'It has: .*default'
     }
 
-    It 'formats as a table of 120 columns with the subnet and DHCP range' {
-        (Get-KvmNetwork -Session $S -Name default | Format-Table | Out-String -Width 120) | Should -Match 'default +virbr0 +nat +192\.168\.122\.0/24 +True +(True|False) +192\.168\.122\.2-192\.168\.122\.254'
+    It 'formats as a table of 120 columns with the subnet, and a list with the DHCP range' {
+        $network = Get-KvmNetwork -Session $S -Name default
+        ($network | Format-Table | Out-String -Width 120) | Should -Match "default +$([regex]::Escape($network.ComputerName)) +True +(True|False) +nat +virbr0 +192\.168\.122\.0/24"
+        ($network | Format-List | Out-String -Width 120) | Should -Match '(?m)^DhcpRange +: 192\.168\.122\.2-192\.168\.122\.254'
     }
 }

@@ -33,7 +33,11 @@ Describe 'Get-KvmSession' -Skip:(-not $IsLinux) {
         (Get-KvmSession).ComputerName | Should -Be 'localhost'
     }
 
-    It 'formats as a table' {
-        (Get-KvmSession | Format-Table | Out-String) | Should -Match 'Transport'
+    It 'finds a session by its -Name and shows the name first in its table' {
+        $named = Connect-KvmHost -Local -Name here
+        (Get-KvmSession -ComputerName her*).Id | Should -Be $named.Id
+        $table = ($named | Format-Table | Out-String -Width 120) -split "`n" | Where-Object { $_.Trim() }
+        $table[0] | Should -Match '^\s*Id\s+Name\s+ComputerName\s+UserName'
+        $table[2] | Should -Match "^\s*$($named.Id)\s+here\s+localhost\s"
     }
 }

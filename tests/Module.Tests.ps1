@@ -21,6 +21,20 @@ Describe 'KvmPS manifest' {
         $m.CompatiblePSEditions | Should -Contain 'Core'
     }
 
+    It 'is publishable: description, tags, project and license links, release notes, a CHANGELOG entry for its version' {
+        $m = Test-ModuleManifest -Path $ModulePath
+        $m.Description.Length | Should -BeGreaterThan 40
+        $m.Author | Should -Not -BeNullOrEmpty
+        foreach ($tag in 'KVM', 'libvirt', 'RHEL', 'SSH', 'PSEdition_Core', 'PSEdition_Desktop', 'Linux') { $m.Tags | Should -Contain $tag }
+        $m.Tags | Where-Object { $_ -match '\s' } | Should -BeNullOrEmpty -Because 'the gallery refuses tags with spaces'
+        $m.ProjectUri.Scheme | Should -Be 'https'
+        $m.LicenseUri.Scheme | Should -Be 'https'
+        $m.ReleaseNotes | Should -Match "^$([regex]::Escape($m.Version.ToString()))"
+        # Shipped in the module's folder, as the gallery package carries them.
+        Join-Path (Split-Path $ModulePath) 'LICENSE' | Should -Exist
+        Get-Content (Join-Path (Split-Path $ModulePath) 'CHANGELOG.md') -Raw | Should -Match "(?m)^## \[$([regex]::Escape($m.Version.ToString()))\] - \d{4}-\d{2}-\d{2}$"
+    }
+
     It 'exports exactly the cmdlets the assembly defines' {
         $asm = [KvmPS.KvmSession].Assembly
         $defined = $asm.GetTypes() |
@@ -65,7 +79,7 @@ Describe 'Help for <Name>' -ForEach $Cmdlets {
 }
 
 Describe 'About topics' {
-    It 'shows <_>' -ForEach 'about_KvmPS', 'about_KvmPS_Sessions' {
+    It 'shows <_>' -ForEach 'about_KvmPS', 'about_KvmPS_Sessions', 'about_KvmPS_Testing' {
         (Get-Help $_ | Out-String) | Should -Match 'SHORT DESCRIPTION'
     }
 }

@@ -49,6 +49,23 @@ Describe 'Wait-KvmGuest on a lab host, with a real tiny guest' -Skip:([bool]$Lab
         $failed[0].Exception.Message | Should -BeLike '*within 2 s*shut off*'
     }
 
+    It 'learns the address of a guest on a bridge from its guest agent (no DHCP lease, no ARP entry there)' {
+        Invoke-KvmLabCommand kvm1 'sh', '-c', 'ip link add waitbr0 type bridge && ip link set waitbr0 up' | Out-Null
+        try {
+            New-KvmGuest -Session $S -Name "${P}br" -MemoryBytes 128MB -KernelPath $Tiny.Kernel -InitrdPath $Tiny.Initrd `
+                -KernelArguments "$($Tiny.Cmdline) kvmps.ip=203.0.113.77/24" -Bridge waitbr0 -Graphics None -Start -WarningAction SilentlyContinue | Out-Null
+            $g = Wait-KvmGuest -Session $S -Name "${P}br" -ForIPAddress -Timeout 120 -PassThru
+            $g.IPAddresses | Should -Be @('203.0.113.77')
+            (Get-KvmGuest -Session $S -Name "${P}br").NetworkAdapters[0].IPAddresses | Should -Be @('203.0.113.77')
+            # The host itself has no way to see it: no lease, no neighbour entry.
+            Invoke-KvmLabCommand kvm1 'sh', '-c', 'virsh domifaddr "$1" --source arp; virsh domifaddr "$1" --source lease', 'x', "${P}br" |
+                Should -Not -Match '203\.0\.113\.77'
+        }
+        finally {
+            Invoke-KvmLabCommand kvm1 'sh', '-c', 'virsh destroy "$1"; virsh undefine "$1"; ip link del waitbr0; true', 'x', "${P}br" -IgnoreExitCode | Out-Null
+        }
+    }
+
     It 'waits for a guest to shut down after an ACPI request (the tiny guest powers off)' {
         Invoke-KvmLabCommand kvm1 virsh, shutdown, "${P}os" | Out-Null
         (Wait-KvmGuest -Session $S -Name "${P}os" -State ShutOff -Timeout 60 -PassThru).State | Should -Be 'ShutOff'

@@ -36,11 +36,11 @@ LAB_USERS=(kvmuser kvmnopw kvmlimited)
 DEB_PACKAGES=(libvirt-daemon-system libvirt-clients qemu-system-x86 qemu-utils openssh-server
   openssh-client iproute2 bridge-utils dnsmasq-base iptables genisoimage cpio busybox-static
   procps psmisc util-linux sudo openssl virtinst ovmf swtpm swtpm-tools iputils-ping
-  network-manager dbus)
+  network-manager dbus qemu-guest-agent)
 # Binaries `check-deps` requires, with the package that brings each one.
 REQUIRED_BINS=(unshare nsenter ip ss libvirtd virtlogd virsh sshd ssh ssh-keygen ssh-keyscan
   qemu-system-x86_64 qemu-img sudo taskset flock findmnt mountpoint openssl virt-install swtpm swtpm_setup
-  ping dnsmasq)
+  ping dnsmasq qemu-ga)
 # A clean environment for everything run inside a host (the caller's PATH may hold pyenv & co).
 HOST_ENV=(PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root USER=root
   LOGNAME=root SHELL=/bin/bash LANG=C.UTF-8 "TERM=${TERM:-dumb}")

@@ -31,6 +31,8 @@
 #   kvmps.http=0          no HTTP responder (default: busybox httpd on port 80)
 #   kvmps.fill=MIB        after boot, fill MIB of memory with random data (a busy guest for migration
 #                         benchmarks; prints "filled MIB MiB" when done)
+#   kvmps.agent=0         no QEMU guest agent (default: qemu-ga on the org.qemu.guest_agent.0 port
+#                         when the domain has that channel, as New-KvmGuest adds it)
 #   kvmps.shell=0         no shell on the console (default: a root shell on ttyS0 once Enter
 #                         is pressed, e.g. in `virsh console`)
 # Serial console lines a test can wait for (prefix "kvmps-tiny: "):
@@ -47,6 +49,7 @@ CACHE=$BUILD_DIR/cache
 PUBLISH_DIR=${TINY_GUEST_DIR:-/var/lib/kvmps-lab/tiny}
 META_PKG=linux-image-cloud-amd64        # Debian 12: depends on linux-image-6.1.0-N-cloud-amd64
 BUSYBOX=/bin/busybox                    # from busybox-static
+QEMU_GA=/usr/sbin/qemu-ga               # from qemu-guest-agent; copied with its libraries
 CMDLINE='console=ttyS0 quiet'
 # Loaded in dependency order (their dependencies are found in the .ko files and loaded first).
 MODULES=(virtio_pci virtio_net virtio_blk virtio_console virtio_balloon virtio_rng button evdev)
@@ -78,6 +81,8 @@ deps_reason() {
   for b in apt-get apt-cache dpkg-deb dpkg-query cpio gzip sha256sum find sort; do
     command -v "$b" >/dev/null 2>&1 || missing+=("$b")
   done
+  [[ -x $QEMU_GA ]] || missing+=("qemu-guest-agent ($QEMU_GA)")
+  command -v ldd >/dev/null 2>&1 || missing+=(ldd)
   if [[ ! -x $BUSYBOX ]]; then
     missing+=("busybox-static ($BUSYBOX)")
   elif ! is_static_elf "$BUSYBOX"; then
@@ -317,6 +322,14 @@ uuid=$(cat /sys/class/dmi/id/product_uuid 2>/dev/null) || uuid=
 } >/www/index.html
 [ "$(arg http)" = 0 ] || httpd -p 80 -h /www
 say "ready hostname=$hn uuid=$uuid uptime=$(cut -d' ' -f1 /proc/uptime)s"
+# the guest agent answers libvirt (virsh domifaddr --source agent: addresses on bridges, where
+# the host sees no DHCP lease and no ARP entry), when the domain has its channel
+if [ "$(arg agent)" != 0 ]; then
+  for p in /sys/class/virtio-ports/*; do
+    [ "$(cat "$p/name" 2>/dev/null)" = org.qemu.guest_agent.0 ] || continue
+    /usr/sbin/qemu-ga -d -m virtio-serial -p "/dev/${p##*/}" -f /run/qemu-ga.pid -t /run && say "guest agent on ${p##*/}"
+  done
+fi
 # random data, so that a migration has to send every page of it (zero pages cost nothing)
 fill=$(arg fill) && ( dd if=/dev/urandom of=/fill bs=1M count="$fill" 2>/dev/null; say "filled $fill MiB" ) </dev/null >/dev/null 2>&1 &
 EOF
@@ -405,6 +418,17 @@ EOF
     "$r/etc/acpi/PWRF/00000080" "$r/etc/acpi/PWRB/00000080" "$r/www/cgi-bin/info"
 }
 
+# Copies a dynamic binary and the libraries ldd names (and its loader) to the same paths in the stage.
+add_dynamic() {   # $1 = stage, $2 = binary
+  local stage=$1 bin=$2 lib
+  mkdir -p "$stage$(dirname "$bin")"
+  cp "$bin" "$stage$bin"
+  for lib in $(ldd "$bin" | grep -o '/[^ ]*'); do
+    mkdir -p "$stage$(dirname "$lib")"
+    cp -L "$lib" "$stage$lib"
+  done
+}
+
 # Builds initrd.img from the cached kernel dir; byte-identical for the same inputs.
 build_initrd() {   # $1 = kernel dir, $2 = output file
   local kdir=$1 out=$2 rel stage
@@ -416,6 +440,7 @@ build_initrd() {   # $1 = kernel dir, $2 = output file
   "$BUSYBOX" --install -s "$stage/bin"   # links to the path of the running busybox (/usr/bin
                                            # on a merged /usr): both resolve in the guest
   cp "$kdir"/modules/*.ko "$kdir/load.order" "$stage/lib/modules/$rel/"
+  add_dynamic "$stage" "$QEMU_GA"
   find "$stage" -exec touch -h -d @0 {} +
   (cd "$stage" && find . -mindepth 1 -printf '%P\n' | LC_ALL=C sort |
     cpio -o -H newc -R 0:0 --reproducible --quiet | gzip -n -9) >"$out"
@@ -430,6 +455,7 @@ input_key() {   # everything the outputs depend on
   {
     echo "deb $(basename "$deb") $(stat -c %s "$deb")"
     echo "busybox $(stat -c '%s %Y' "$BUSYBOX")"
+    echo "qemu-ga $(stat -c '%s %Y' "$QEMU_GA")"
     echo "script $(sha256sum "$SELF" | cut -d' ' -f1)"
     echo "cmdline $CMDLINE"
   } | sha256sum | cut -d' ' -f1
@@ -484,6 +510,7 @@ cmd_build() {
       echo "modules=$(tr '\n' ' ' <"$kdir/load.order" | sed 's/ $//')"
       echo "busybox_version=$(dpkg-query -W -f '${Version}' busybox-static 2>/dev/null || echo unknown)"
       echo "busybox_sha256=$(sha256sum "$BUSYBOX" | cut -d' ' -f1)"
+      echo "qemu_ga_version=$(dpkg-query -W -f '${Version}' qemu-guest-agent 2>/dev/null || echo unknown)"
       echo "cmdline=$CMDLINE"
       for f in vmlinuz initrd.img; do
         echo "${f%%.*}_sha256=$(sha256sum "$BUILD_DIR/$f" | cut -d' ' -f1)"

@@ -3,6 +3,7 @@ using System.Linq;
 using System.Management.Automation;
 using System.Security;
 using KvmPS.Sessions;
+using KvmPS.Completion;
 
 namespace KvmPS.Commands;
 
@@ -17,6 +18,7 @@ public sealed class ConnectKvmHostCommand : KvmCmdlet
     [Parameter(ParameterSetName = "Ssh", Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [Alias("CN", "HostName")]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(HostNameCompleter))]
     public string[] ComputerName { get; set; } = null!;
 
     /// <summary>A session to this machine through a local shell: no SSH.</summary>

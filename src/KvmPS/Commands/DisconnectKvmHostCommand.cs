@@ -1,6 +1,7 @@
 using System.Linq;
 using System.Management.Automation;
 using KvmPS.Sessions;
+using KvmPS.Completion;
 
 namespace KvmPS.Commands;
 
@@ -19,6 +20,7 @@ public sealed class DisconnectKvmHostCommand : KvmCmdlet
     [Alias("CN", "HostName")]
     [SupportsWildcards]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(HostNameCompleter))]
     public string[] ComputerName { get; set; } = null!;
 
     /// <summary>Close every open session.</summary>

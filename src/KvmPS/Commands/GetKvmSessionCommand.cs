@@ -1,6 +1,7 @@
 using System.Linq;
 using System.Management.Automation;
 using KvmPS.Sessions;
+using KvmPS.Completion;
 
 namespace KvmPS.Commands;
 
@@ -14,6 +15,7 @@ public sealed class GetKvmSessionCommand : KvmCmdlet
     [Alias("CN", "HostName")]
     [SupportsWildcards]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(HostNameCompleter))]
     public string[]? ComputerName { get; set; }
 
     /// <summary>Sessions by Id.</summary>

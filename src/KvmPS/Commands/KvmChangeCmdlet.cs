@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using KvmPS.Completion;
 
 namespace KvmPS.Commands;
 
@@ -14,6 +15,7 @@ public abstract class KvmChangeCmdlet : KvmCmdlet
     [Parameter]
     [Alias("CN", "HostName")]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(HostNameCompleter))]
     public string[]? ComputerName { get; set; }
 
     /// <summary>Hosts by session.</summary>

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation;
 using KvmPS.Sessions;
+using KvmPS.Completion;
 
 namespace KvmPS.Commands;
 
@@ -19,6 +20,7 @@ public abstract class KvmHostCmdlet : KvmCmdlet
     [Parameter(ParameterSetName = "ComputerName", Position = 0, ValueFromPipelineByPropertyName = true)]
     [Alias("CN", "HostName")]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(HostNameCompleter))]
     public string[]? ComputerName { get; set; }
 
     /// <summary>Hosts by session, from Connect-KvmHost or Get-KvmSession.</summary>

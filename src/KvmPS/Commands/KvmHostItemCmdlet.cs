@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation;
+using KvmPS.Completion;
 
 namespace KvmPS.Commands;
 
@@ -18,12 +19,14 @@ public abstract class KvmHostItemCmdlet : KvmCmdlet
     [Parameter(ParameterSetName = "Session", Position = 0)]
     [SupportsWildcards]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(HostItemNameCompleter))]
     public string[]? Name { get; set; }
 
     /// <summary>Hosts by name (host, user@host, host:port); localhost means this machine.</summary>
     [Parameter(ParameterSetName = "Name", ValueFromPipelineByPropertyName = true)]
     [Alias("CN", "HostName")]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(HostNameCompleter))]
     public string[]? ComputerName { get; set; }
 
     /// <summary>Hosts by session.</summary>

@@ -7,6 +7,7 @@ using System.Threading.Tasks;
 using KvmPS.Guests;
 using KvmPS.Migration;
 using KvmPS.Transport;
+using KvmPS.Completion;
 
 namespace KvmPS.Commands;
 
@@ -25,6 +26,7 @@ public abstract class KvmMigrationCmdlet : KvmGuestCmdlet
     [Parameter(Mandatory = true)]
     [Alias("DestinationHost")]
     [ValidateNotNull]
+    [ArgumentCompleter(typeof(HostNameCompleter))]
     public object? Destination { get; set; }
 
     /// <summary>The destination's address on the network the guest's memory and disks go over; its SSH address by default.</summary>

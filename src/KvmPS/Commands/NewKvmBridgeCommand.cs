@@ -2,6 +2,7 @@ using System;
 using System.Linq;
 using System.Management.Automation;
 using KvmPS.Networking;
+using KvmPS.Completion;
 
 namespace KvmPS.Commands;
 
@@ -28,6 +29,7 @@ public sealed class NewKvmBridgeCommand : KvmChangeCmdlet
     [Parameter(Mandatory = true)]
     [Alias("NetAdapterName", "Interface")]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(InterfaceNameCompleter))]
     public string InterfaceName { get; set; } = "";
 
     /// <summary>Static IPv4 addresses for the bridge, "192.0.2.10" with -PrefixLength or "192.0.2.10/24"; without it the bridge keeps what the NIC has.</summary>

@@ -8,6 +8,7 @@ using System.Security;
 using System.Text;
 using KvmPS.Guests;
 using KvmPS.Transport;
+using KvmPS.Completion;
 
 namespace KvmPS.Commands;
 
@@ -80,11 +81,13 @@ public sealed partial class NewKvmGuestCommand : KvmChangeCmdlet
     /// <summary>Adapters on libvirt networks, e.g. default.</summary>
     [Parameter(ParameterSetName = "Name")]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(NetworkNameCompleter))]
     public string[]? Network { get; set; }
 
     /// <summary>Adapters on Linux bridges, e.g. br0.</summary>
     [Parameter(ParameterSetName = "Name")]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(BridgeNameCompleter))]
     public string[]? Bridge { get; set; }
 
     /// <summary>MAC addresses for the adapters, -Network ones first, then -Bridge ones.</summary>

@@ -36,7 +36,7 @@ internal static class GuestInventoryParser
 
             ReadInfo(Section(sections, "info"), guest);
             ReadBlockInfo(Section(sections, "blk"), guest);
-            ReadAddresses(Section(sections, "lease").Concat(Section(sections, "arp")), guest);
+            ReadAddresses(Section(sections, "lease").Concat(Section(sections, "arp")).Concat(Section(sections, "agent")), guest);
             guests.Add(guest);
         }
 
@@ -192,6 +192,12 @@ internal static class GuestInventoryParser
             }
 
             string address = words[3].Split('/')[0];
+            if (IsLinkLocalOrLoopback(address))
+            {
+                // The guest agent reports these too; they say nothing about how to reach the guest.
+                continue;
+            }
+
             if (!byMac.TryGetValue(mac, out List<string>? list))
             {
                 byMac[mac] = list = new List<string>();
@@ -210,4 +216,7 @@ internal static class GuestInventoryParser
 
         guest.IPAddresses = guest.NetworkAdapters.SelectMany(n => n.IPAddresses).Distinct().ToArray();
     }
+
+    private static bool IsLinkLocalOrLoopback(string address)
+        => address.StartsWith("fe80:", StringComparison.OrdinalIgnoreCase) || address.StartsWith("127.", StringComparison.Ordinal) || address == "::1";
 }

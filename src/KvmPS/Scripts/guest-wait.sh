@@ -11,18 +11,19 @@ for u in "$@"; do
 done
 case "$want" in shutoff|running|paused|ip) ;; *) echo "unknown state: $want" >&2; exit 2 ;; esac
 
-# "<uuid> <state...>" per guest, and with "ip" an "<uuid> ip" line for each guest with an address.
+# "<uuid> <state...>" per guest, and with "ip" an "<uuid> ip" line for each guest with an address
+# (from a DHCP lease, ARP or the guest agent; the agent's loopback and link-local ones do not count).
 poll() {
     batch=
     for u in "$@"; do
         batch="$batch echo @@s $u; domstate $u;"
-        [ "$want" = ip ] && batch="$batch echo @@a $u; domifaddr $u --source lease; domifaddr $u --source arp;"
+        [ "$want" = ip ] && batch="$batch echo @@a $u; domifaddr $u --source lease; domifaddr $u --source arp; domifaddr $u --source agent;"
     done
     virsh -c "$uri" "$batch" 2>/dev/null | awk '
         /^@@s / { s = $2; a = ""; next }
         /^@@a / { a = $2; s = ""; next }
         s != "" && NF { print s, $0; s = ""; next }
-        a != "" && / ipv[46] / { print a, "ip"; a = "" }'
+        a != "" && / ipv[46] / && $NF !~ /^(fe80:|127\.|::1\/)/ { print a, "ip"; a = "" }'
 }
 
 waiting="$*"

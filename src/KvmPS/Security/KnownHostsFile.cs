@@ -130,6 +130,49 @@ namespace KvmPS.Security
             return new KnownHostsFile(path, entries, warnings);
         }
 
+        /// <summary>
+        /// The host names written in clear on plain key lines, as KvmPS names hosts ("[h]:2222" becomes "h:2222",
+        /// "[h]:22" "h"): what tab completion offers. Hashed names, patterns and negations are left out.
+        /// </summary>
+        public IEnumerable<string> ClearHostNames()
+        {
+            foreach (KnownHostsEntry entry in Entries)
+            {
+                if (entry.Marker != KnownHostsMarker.None || entry.IsHashed)
+                {
+                    continue;
+                }
+
+                foreach (string host in entry.Hosts.Split(','))
+                {
+                    if (host.Length == 0 || host.IndexOfAny(new[] { '*', '?', '!' }) >= 0)
+                    {
+                        continue;
+                    }
+
+                    yield return ClearHostName(host);
+                }
+            }
+        }
+
+        private static string ClearHostName(string host)
+        {
+            int close = host.IndexOf("]:", StringComparison.Ordinal);
+            if (!host.StartsWith("[", StringComparison.Ordinal) || close < 0)
+            {
+                return host;
+            }
+
+            string name = host.Substring(1, close - 1);
+            string port = host.Substring(close + 2);
+            if (port == "22")
+            {
+                return name;
+            }
+
+            return name.IndexOf(':') >= 0 ? host : name + ":" + port;
+        }
+
         /// <summary>The valid lines that apply to <paramref name="lookupHost"/>, in file order (what ssh-keygen -F lists).</summary>
         public IEnumerable<KnownHostsEntry> FindEntries(string lookupHost)
         {

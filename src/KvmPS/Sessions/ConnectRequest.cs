@@ -88,18 +88,19 @@ internal sealed class ConnectRequest
 
     /// <summary>Files checked for the host key: the user file, then the system-wide one, as ssh does.</summary>
     public IReadOnlyList<string> KnownHostsFiles()
-    {
-        var files = new List<string> { UserKnownHostsFile };
-        if (KnownHostsPath is null)
-        {
-            files.Add(Path.Combine(HomeDirectory, ".ssh", "known_hosts2"));
-        }
+        => KnownHostsPath is null ? DefaultKnownHostsFiles() : new[] { KnownHostsPath, SystemKnownHostsFile };
 
-        files.Add(RuntimeInformation.IsOSPlatform(OSPlatform.Windows)
-            ? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.CommonApplicationData), "ssh", "ssh_known_hosts")
-            : "/etc/ssh/ssh_known_hosts");
-        return files;
-    }
+    /// <summary>ssh's known_hosts files when no -KnownHostsPath is given.</summary>
+    public static IReadOnlyList<string> DefaultKnownHostsFiles() => new[]
+    {
+        Path.Combine(HomeDirectory, ".ssh", "known_hosts"),
+        Path.Combine(HomeDirectory, ".ssh", "known_hosts2"),
+        SystemKnownHostsFile,
+    };
+
+    private static string SystemKnownHostsFile => RuntimeInformation.IsOSPlatform(OSPlatform.Windows)
+        ? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.CommonApplicationData), "ssh", "ssh_known_hosts")
+        : "/etc/ssh/ssh_known_hosts";
 
     /// <summary>UTF-8 bytes of a secret, without an intermediate managed string; clear them after use.</summary>
     public static byte[]? SecretBytes(SecureString? secret)

@@ -217,6 +217,22 @@ public sealed class GuestInventoryParserTests
         Assert.Equal(new[] { "192.168.122.50" }, guest.IPAddresses);
     }
 
+    /// <summary>The tiny guest's qemu-ga on a lab bridge, as `virsh domifaddr --source agent` printed it.</summary>
+    [Fact]
+    public void GuestAgentAddressesCountWithoutLoopbackAndLinkLocal()
+    {
+        const string uuid = "7a7a7a7a-0000-4000-8000-0000000000ab";
+        string agent = " lo         00:00:00:00:00:00    ipv4         127.0.0.1/8\n -          -                    ipv6         ::1/128\n"
+            + " eth0       52:54:00:35:3c:b2    ipv4         198.18.0.77/24\n -          -                    ipv6         fe80::5054:ff:fe35:3cb2/64\n"
+            + " -          -                    ipv6         2001:db8::77/64";
+        string text = One(uuid, "b1", "running", Nic("52:54:00:35:3c:b2"), lease: "", arp: "")
+            + $"@@agent\n{Header}\n{agent}\n\n@@end\n";
+        KvmGuest guest = Assert.Single(GuestInventoryParser.Parse("h", text, null));
+
+        Assert.Equal(new[] { "198.18.0.77", "2001:db8::77" }, guest.NetworkAdapters[0].IPAddresses);
+        Assert.Equal(new[] { "198.18.0.77", "2001:db8::77" }, guest.IPAddresses);
+    }
+
     [Fact]
     public void UnparsableXmlSkipsOnlyThatGuest()
     {
