@@ -29,10 +29,25 @@ function Test-Network([string]$HostName, [string]$Name) { Test-OnHost $HostName 
 
 #region Setting the lab up
 
+# The fixture guests carry this title: a guest of the same name made by an example is not one of them.
+$script:FixtureTitle = 'kvmps-help-fixture'
+# Kernel arguments that make the tiny guest boot faster under TCG (7.5 s -> 5.3 s to "ready" on this
+# machine): no delay-loop calibration, no i8042 probing, one UART, no crypto self-tests.
+$script:FastBoot = 'no_timer_check lpj=4000000 i8042.noaux i8042.nokbd i8042.nopnp 8250.nr_uarts=1 cryptomgr.notests nokaslr mitigations=off random.trust_cpu=on'
+
 function Initialize-ExampleLab {
     $null = Start-KvmLab -HostCount 3
     $script:Lab = Get-KvmLab
     $null = Initialize-TinyGuest
+    # The fixture guests' domain XML, made once: web1, web2 and db1 (db1 with a 16 MiB disk).
+    $script:FixtureXml = foreach ($name in $FixtureGuests) {
+        $xml = (& bash (Join-Path $PSScriptRoot 'lab/tiny-guest.sh') xml --name $name --network default --memory 96 --cmdline-extra $FastBoot) -join "`n"
+        if ($LASTEXITCODE -ne 0) { throw "tiny-guest.sh xml failed for $name" }
+        $disk = if ($name -eq 'db1') { "<disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='$Db1Disk'/><target dev='vda' bus='virtio'/></disk>" }
+        $xml.Replace("<name>$name</name>", "<name>$name</name><title>$FixtureTitle</title>").Replace('</devices>', "$disk</devices>")
+    }
+    # What each host was left as by the last reset (see Reset-World): nothing known yet.
+    $script:World = @{}
     # ~/.ssh as an admin's: the lab's key (and its public half, for -SshPublicKey) and known_hosts.
     $script:SavedHome = $env:HOME, (Get-PSProvider FileSystem).Home
     $script:ExampleHome = New-LabHome -Lab $Lab
@@ -47,76 +62,145 @@ function Initialize-ExampleLab {
 
 function Clear-ExampleLab {
     Disconnect-KvmHost -All
-    foreach ($i in 0..2) {
-        $null = Reset-HostGuests "kvm$($i + 1)"
-        Reset-LabNetwork $Lab -Index $i -Bridge br0, br1
-    }
+    $script:World = @{}
+    Reset-World -Guests None -Br0 $false
+    foreach ($i in 0..2) { Reset-LabNetwork $Lab -Index $i -Bridge br0, br1 }
     Invoke-KvmLabCommand kvm1 'sh', '-c', 'ip link del eth1 2>/dev/null; true' | Out-Null
     $env:HOME, (Get-PSProvider FileSystem).Home = $SavedHome
     Remove-Item -Recurse -Force $ExampleHome -ErrorAction SilentlyContinue
 }
 
-# Leaves only the $Keep guests on a host (and only their disks), only the network default, active, and
-# the default storage pool. Returns "<name> <state>" for each kept guest the host has.
-function Reset-HostGuests([string]$HostName, [string[]]$Keep) {
-    $script = @'
-keep=" $* "
-for d in $(virsh list --all --name); do
-    case "$keep" in *" $d "*) continue ;; esac
-    virsh destroy "$d" >/dev/null 2>&1
-    virsh undefine "$d" --nvram --managed-save >/dev/null 2>&1 || virsh undefine "$d" >/dev/null 2>&1
-done
-for f in /var/lib/libvirt/images/*; do
-    [ -e "$f" ] || continue
-    b=$(basename "$f"); case "$keep" in *" ${b%%.*} "*) ;; *) rm -f "$f" ;; esac
-done
-virsh pool-refresh default >/dev/null 2>&1
-for n in $(virsh net-list --all --name); do
-    [ "$n" = default ] && continue
-    virsh net-destroy "$n" >/dev/null 2>&1; virsh net-undefine "$n" >/dev/null 2>&1
-done
-virsh net-start default >/dev/null 2>&1
-for d in $*; do virsh domstate "$d" 2>/dev/null | head -1 | sed "s/^/$d /"; done
+# Runs one sh script on several lab hosts at once (one lab.sh process per host, in parallel); the
+# arguments of each host come from $ArgsOf (a scriptblock given the host's index). Returns host -> stdout
+# lines; throws with the host's stderr when the script fails there.
+function Invoke-OnLabHosts([string]$Script, [int[]]$Index, [scriptblock]$ArgsOf) {
+    $procs = foreach ($i in $Index) {
+        $psi = [System.Diagnostics.ProcessStartInfo]::new('bash')
+        # The script on stdin, not in argv: it names what it may kill (pgrep -f).
+        foreach ($a in @($Lab.labScript, 'exec', $Lab.hosts[$i].name, 'sh', '-s', '--') + @(& $ArgsOf $i)) { $psi.ArgumentList.Add([string]$a) }
+        $psi.RedirectStandardOutput = $true; $psi.RedirectStandardError = $true; $psi.RedirectStandardInput = $true; $psi.UseShellExecute = $false
+        $p = [System.Diagnostics.Process]::Start($psi)
+        $p.StandardInput.Write($Script); $p.StandardInput.Close()
+        @{ Host = $Lab.hosts[$i].name; Process = $p; Out = $p.StandardOutput.ReadToEndAsync(); Err = $p.StandardError.ReadToEndAsync() }
+    }
+    $result = @{}
+    foreach ($p in $procs) {
+        if (-not $p.Process.WaitForExit(300000)) { $p.Process.Kill($true); throw "[$($p.Host)] fixture script timed out" }
+        $p.Process.WaitForExit()
+        if ($p.Process.ExitCode -ne 0) { throw "[$($p.Host)] fixture script exited with $($p.Process.ExitCode): $($p.Err.Result)" }
+        $result[$p.Host] = @($p.Out.Result.TrimEnd("`n") -split "`n")
+    }
+    $result
+}
+
+# Puts one host in the examples' world, unless it is in it already (a cheap fingerprint of the host says
+# so): guests (mode fixture: web1, web2 and db1 running, db1 with its disk, on kvm1 only; stopped: the
+# same, shut off; none: no guest; any: guests as they are), only the network default, active, and br0 from eth0 with the host's address
+# when wanted, else no br0 or br1. Guests in place are kept (resumed or started when needed): recreating
+# them costs a boot; the missing ones are made by one virsh process.
+# Arguments: mode, br0 (yes/no), address, expected guest fingerprint ("*": any), expected network
+# fingerprint, then the fixture guests' XML. Prints "same|reset <guest fp> <network fp>", then the states.
+$script:WorldScript = @'
+mode=$1 br0=$2 addr=$3 expg=$4 expn=$5; shift 5
+title=kvmps-help-fixture
+images=/var/lib/libvirt/images
+# guests: "id name state title" and the disk files; network: networks, links (not guests' taps),
+# addresses, bridge changes in progress
+gfp() { { virsh list --all --title; ls -A $images; } 2>&1 | md5sum | cut -c1-16; }
+nfp() { { virsh net-list --all; ls /sys/class/net | grep -v '^vnet'; ip -o -4 addr show scope global | awk '{print $2, $4}'; ls -d /var/run/kvmps-bridge-* 2>/dev/null; } 2>&1 | md5sum | cut -c1-16; }
+g=$(gfp) n=$(nfp)
+if { [ "$expg" = "*" ] || [ "$expg" = "$g" ]; } && [ "$expn" = "$n" ]; then echo "same $g $n"; exit 0; fi
+if [ "$expn" != "$n" ]; then
+    me=$(readlink /proc/self/ns/net)
+    for p in $(pgrep -f "[k]vmps-bridge-"); do [ "$(readlink /proc/$p/ns/net)" = "$me" ] && kill "$p"; done
+    rm -rf /var/run/kvmps-bridge-*
+    for n_ in $(virsh net-list --all --name); do
+        [ "$n_" = default ] && continue
+        virsh net-destroy "$n_" >/dev/null 2>&1; virsh net-undefine "$n_" >/dev/null 2>&1
+    done
+    virsh net-start default >/dev/null 2>&1
+    have=$(for b in br0 br1; do [ -e /sys/class/net/$b ] && echo $b; done)
+    want=$([ "$br0" = yes ] && echo br0)
+    if [ "$have" != "$want" ] || ! ip -o -4 addr show | grep -q " $addr/24"; then
+        for b in br0 br1; do ip link del dev "$b" 2>/dev/null; done
+        ip link set dev eth0 nomaster 2>/dev/null
+        ip addr flush dev eth0 scope global
+        ip route del default 2>/dev/null
+        if [ "$br0" = yes ]; then
+            ip link add br0 type bridge && ip link set br0 up && ip link set eth0 master br0 && ip addr add "$addr/24" dev br0 || exit 1
+        else
+            ip addr add "$addr/24" dev eth0 && ip link set dev eth0 up || exit 1
+        fi
+    fi
+fi
+if [ "$expg" != "*" ] && [ "$expg" != "$g" ]; then
+    # the fixture guests this host keeps (mode fixture: the XML of each is an argument)
+    keep=" "
+    if [ "$mode" = fixture ] || [ "$mode" = stopped ]; then
+        for x in "$@"; do keep="$keep$(echo "$x" | sed -n 's:.*<name>\(.*\)</name>.*:\1:p' | head -1) "; done
+    fi
+    virsh list --all --title | awk 'NR > 2 && NF { print $2, $NF }' > /tmp/kvmps-fx.list
+    gone=""
+    while read -r d t; do
+        case "$keep" in *" $d "*) [ "$t" = "$title" ] && continue ;; esac
+        gone="$gone $d"
+    done < /tmp/kvmps-fx.list
+    # in parallel: a TCG guest takes a moment to die (UEFI guests need --nvram; some libvirts refuse it)
+    for d in $gone; do virsh "destroy $d; undefine $d --nvram --managed-save" >/dev/null 2>&1 & done; wait
+    for d in $gone; do virsh domstate "$d" >/dev/null 2>&1 && virsh undefine "$d" >/dev/null 2>&1; done
+    for f in $images/* $images/.[!.]*; do
+        [ -e "$f" ] || continue
+        b=$(basename "$f")
+        case "$keep" in *" db1 "*) [ "$b" = db1.qcow2 ] && virsh domstate db1 >/dev/null 2>&1 && continue ;; esac
+        rm -rf "$f"
+    done
+    virsh pool-refresh default >/dev/null 2>&1
+    cmds=""
+    for x in "$@"; do
+        d=$(echo "$x" | sed -n 's:.*<name>\(.*\)</name>.*:\1:p' | head -1)
+        st=$(virsh domstate "$d" 2>/dev/null | head -1)
+        if [ "$mode" = stopped ]; then
+            case $st in "shut off") ;; running|paused) cmds="$cmds destroy $d;" ;; esac
+        else
+            case $st in running) ;; paused) cmds="$cmds resume $d;" ;; "shut off") cmds="$cmds start $d;" ;; esac
+        fi
+        if [ -z "$st" ]; then
+            mkdir -p /tmp/kvmps-fx; echo "$x" > /tmp/kvmps-fx/$d.xml
+            [ "$d" = db1 ] && { qemu-img create -q -f qcow2 $images/db1.qcow2 16M || exit 1; }
+            cmds="$cmds define /tmp/kvmps-fx/$d.xml;"
+            [ "$mode" = stopped ] || cmds="$cmds start $d;"
+        fi
+    done
+    [ -z "$cmds" ] || virsh "$cmds" >/dev/null || exit 1
+fi
+echo "reset $(gfp) $(nfp)"
+for x in "$@"; do d=$(echo "$x" | sed -n 's:.*<name>\(.*\)</name>.*:\1:p' | head -1); echo "$d $(virsh domstate "$d" 2>&1 | head -1)"; done
 exit 0
 '@
-    Invoke-KvmLabCommand $HostName (@('sh', '-s', '--') + @($Keep | Where-Object { $_ })) -InputText $script
-}
 
-# The examples' guests: web1, web2 and db1 running on kvm1 (db1 with a 16 MiB disk), none elsewhere.
-# Guests in place are kept (resumed or started when needed): recreating them costs a boot.
-function Reset-Guests([string[]]$Keep) {
-    $states = @{}
-    foreach ($line in Reset-HostGuests kvm1 $Keep) { $n, $st = "$line" -split ' ', 2; $states[$n] = $st }
-    $null = Reset-HostGuests kvm2
-    $null = Reset-HostGuests kvm3
-    foreach ($name in $Keep) {
-        $state = $states[$name]
-        if ($state -eq 'paused') { Invoke-KvmLabCommand kvm1 virsh, resume, $name | Out-Null }
-        elseif ($state -eq 'shut off') { Invoke-KvmLabCommand kvm1 virsh, start, $name | Out-Null }
-        elseif (-not $state) {
-            $disk = ''
-            if ($name -eq 'db1') {
-                Invoke-KvmLabCommand kvm1 qemu-img, create, -q, -f, qcow2, $Db1Disk, 16M | Out-Null
-                $disk = "<disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='$Db1Disk'/><target dev='vda' bus='virtio'/></disk>"
-            }
-            New-TinyLabGuest kvm1 $name -Network default -Devices $disk
-        }
-        elseif ($state -ne 'running') { throw "fixture guest $name is $state" }
+# Puts every lab host in the examples' world (see $WorldScript), in parallel; hosts already in it are
+# left alone. -Guests Fixture: web1, web2, db1 running on kvm1; Stopped: the same, shut off; None: no guests;
+# Any: guests as they are.
+function Reset-World([ValidateSet('Fixture', 'Stopped', 'None', 'Any')][string]$Guests, [bool]$Br0) {
+    $out = Invoke-OnLabHosts -Script $WorldScript -Index 0, 1, 2 -ArgsOf {
+        param($i)
+        $h = $Lab.hosts[$i].name
+        $mode = if ($Guests -in 'Fixture', 'Stopped' -and $i -ne 0) { 'None' } else { $Guests }
+        $br = $Br0 -and $i -eq 0
+        $last = $World[$h]
+        $expg = if ($mode -eq 'Any') { '*' } elseif ($last -and $last.Mode -eq $mode) { $last.G } else { 'unknown' }
+        $expn = if ($last -and $last.Br0 -eq $br) { $last.N } else { 'unknown' }
+        $mode.ToLowerInvariant(), $(if ($br) { 'yes' } else { 'no' }), $Lab.hosts[$i].address, $expg, $expn
+        if ($mode -in 'Fixture', 'Stopped') { $FixtureXml }
     }
-}
-
-# br0 (from eth0, with the host's address, made with iproute2) on kvm1 when $Br0, else no br0 or br1 on
-# any host. Changed only when it differs: a reset costs a few round trips.
-function Reset-Bridges([bool]$Br0) {
     foreach ($i in 0..2) {
-        $h = $Lab.hosts[$i]
-        $present = @(Invoke-KvmLabCommand $h.name 'sh', '-c', 'for b in br0 br1; do [ -e /sys/class/net/$b ] && echo $b; done; true')
-        $wanted = @(if ($Br0 -and $i -eq 0) { 'br0' })
-        if (($present -join ',') -eq ($wanted -join ',')) { continue }
-        if ($present) { Reset-LabNetwork $Lab -Index $i -Bridge br0, br1 }
-        if ($wanted) {
-            $script = 'ip link add br0 type bridge && ip link set br0 up && ip addr flush dev eth0 scope global && ip link set eth0 master br0 && ip addr add "$1/24" dev br0'
-            Invoke-KvmLabCommand $h.name 'sh', '-c', $script, 'x', $h.address | Out-Null
+        $h = $Lab.hosts[$i].name
+        $verdict, $g, $n = $out[$h][0] -split ' '
+        $mode = if ($Guests -in 'Fixture', 'Stopped' -and $i -ne 0) { 'None' } else { $Guests }
+        if ($mode -eq 'Any') { $g = $World[$h].G; $mode = $World[$h].Mode }
+        $script:World[$h] = @{ Mode = $mode; G = $g; N = $n; Br0 = ($Br0 -and $i -eq 0) }
+        foreach ($line in $out[$h] | Select-Object -Skip 1) {
+            if ($line -notmatch $(if ($mode -eq 'Stopped') { ' shut off$' } else { ' running$' })) { throw "fixture guest on ${h}: $line" }
         }
     }
 }
@@ -132,19 +216,36 @@ function Reset-Sessions {
 }
 
 # Waits until the fixture guests have booted far enough to answer ACPI (a shut-down or reboot request):
-# their DHCP lease is the sign.
+# the tiny guest prints "ready" on its serial console after it started acpid; the last of its "ready",
+# "power button" and "shutting down" lines tells whether it is up or on its way down.
+# Only the fixture guests the example names (web1, web*, db*...): the others may still be booting.
 function Wait-GuestsBooted {
-    $null = Wait-KvmGuest -ComputerName kvm1 -Name $FixtureGuests -ForIPAddress -Timeout 120
-    # The tiny guest starts acpid a moment after its lease: a request sent before that is lost (run 1:
-    # Stop-KvmGuest's first example timed out on a guest started seconds before).
-    Start-Sleep -Seconds 5
+    $names = @($FixtureGuests | Where-Object { $Code -match "\b$_\b" -or $Code -match "\b$($_ -replace '\d+$', '')\*" })
+    if (-not $names) { return }
+    $script = @'
+for i in $(seq 1 600); do
+    ok=1
+    for d in "$@"; do
+        last=$(grep -aoE 'kvmps-tiny: (ready|power button|shutting down)' /var/log/libvirt/qemu/$d-serial.log 2>/dev/null | tail -1)
+        [ "$last" = "kvmps-tiny: ready" ] || ok=0
+    done
+    [ $ok = 1 ] && exit 0
+    sleep 0.2
+done
+echo "not booted after 120 s: $*" >&2; exit 1
+'@
+    Invoke-KvmLabCommand kvm1 (@('sh', '-c', $script, 'kvmps-wait') + $names) | Out-Null
 }
+
+# The pages whose examples need no guests (neither the fixture's nor none): they run among whatever guests
+# there are, so no guest is made or removed for them.
+$script:AnyGuestsPages = 'Connect-KvmHost', 'Disconnect-KvmHost', 'Get-KvmHost', 'Get-KvmNetwork', 'Get-KvmSession',
+'Install-KvmHost', 'New-KvmNetwork', 'Remove-KvmNetwork', 'Test-KvmCapability'
 
 function Reset-ExampleFixture([string]$Page, [string]$Key, [string]$Code) {
     # The pages that create guests start without any, so their examples can use the usual names.
-    $names = @(if ($Page -notin 'New-KvmGuest', 'New-KvmBridge') { $FixtureGuests })
-    Reset-Guests $names
-    Reset-Bridges (($Code -match '\bbr0\b' -or $Page -eq 'Remove-KvmBridge') -and $Page -ne 'New-KvmBridge')
+    $guests = if ($Page -in 'New-KvmGuest', 'New-KvmBridge') { 'None' } elseif ($Page -eq 'Start-KvmGuest') { 'Stopped' } elseif ($Page -in $AnyGuestsPages) { 'Any' } else { 'Fixture' }
+    Reset-World -Guests $guests -Br0 (($Code -match '\bbr0\b' -or $Page -eq 'Remove-KvmBridge') -and $Page -ne 'New-KvmBridge')
     Reset-Sessions
     Get-ChildItem $WorkDir | Remove-Item -Recurse -Force
     foreach ($hook in $Before[$Page], $Before[$Key]) { if ($hook) { & $hook } }
@@ -197,7 +298,11 @@ $script:Before = @{
         (Get-Content $known) -notmatch [regex]::Escape($Lab.hosts[2].address) | Set-Content $known
     }
     'Get-KvmGuest Example 5'    = { Wait-GuestsBooted }
-    'Install-KvmHost Example 3' = { Invoke-KvmLabCommand kvm3 'sh', '-c', 'virsh pool-destroy default; virsh pool-undefine default; true' | Out-Null }
+    'Install-KvmHost'           = {   # hosts as lab.sh makes them: no default storage pool, network default not autostarted
+        Invoke-OnLabHosts -Index 0, 1, 2 -ArgsOf { } -Script 'virsh pool-destroy default; virsh pool-undefine default; virsh net-autostart --disable default; true' | Out-Null }
+    'Install-KvmHost Example 3' = {   # kvm1 and kvm2 have their default pool, kvm3 has none
+        foreach ($h in 'kvm1', 'kvm2') { Invoke-KvmLabCommand $h 'sh', '-c', 'virsh pool-info default >/dev/null 2>&1 || { virsh pool-define-as default dir --target /var/lib/libvirt/images && virsh pool-start default; }; virsh pool-autostart default' | Out-Null }
+        Invoke-KvmLabCommand kvm3 'sh', '-c', 'virsh pool-destroy default; virsh pool-undefine default; true' | Out-Null }
     'Move-KvmGuest Example 4'   = { Invoke-KvmLabCommand kvm1 virsh, destroy, web2 | Out-Null }
     'New-KvmGuest Example 1'    = { Invoke-KvmLabCommand kvm1 truncate, -s, 4M, "$Images/rhel-9.4-x86_64-dvd.iso" | Out-Null }
     'New-KvmGuest Example 2'    = { Invoke-KvmLabCommand kvm1 qemu-img, create, -q, -f, qcow2, "$Images/rhel-9.4-x86_64-kvm.qcow2", 64M | Out-Null }
@@ -211,7 +316,6 @@ $script:Before = @{
     }
     'Restart-KvmGuest'          = { Wait-GuestsBooted }
     'Resume-KvmGuest'           = { Invoke-KvmLabCommand kvm1 'sh', '-c', 'virsh suspend web1 && virsh suspend web2' | Out-Null }
-    'Start-KvmGuest'            = { Invoke-KvmLabCommand kvm1 'sh', '-c', 'for d in web1 web2 db1; do virsh destroy $d; done' | Out-Null }
     'Stop-KvmGuest'             = { Wait-GuestsBooted }
     'Wait-KvmGuest Example 1'   = { Invoke-KvmLabCommand kvm1 'sh', '-c', 'virsh destroy web1 && virsh destroy web2' | Out-Null }
     'Wait-KvmGuest Example 2'   = { Invoke-KvmLabCommand kvm1 virsh, destroy, web1 | Out-Null }
@@ -227,6 +331,9 @@ $script:Checks = @{
     'Disconnect-KvmHost Example 2' = { param($r) $r.Output.State | Sort-Object -Unique | Should -Be 'Closed'; $r.Output.Count | Should -Be 3 }
     'Disconnect-KvmHost Example 3' = { param($r) Get-KvmSession | Where-Object State -eq 'Opened' | Should -BeNullOrEmpty }
     'Get-KvmGuest Example 5'       = { param($r) $g = Get-Guests kvm1; $g.web1, $g.web2 | Should -Be 'shut off', 'shut off'; $r.Output | Should -Not -BeNullOrEmpty }
+    'Install-KvmHost Example 3'    = { param($r)   # kvm3 only (its pool was removed): not kvm1 or kvm2, and not this machine
+        ($r.Output | Where-Object { $_ -is [KvmPS.KvmCapabilitySummary] }).ComputerName | Should -Be "root@$($Lab.hosts[2].address)"
+        Test-OnHost kvm3 'virsh pool-info default | grep -q "^State: *running"' | Should -BeTrue }
     'Move-KvmGuest Example 1'      = { param($r) $g = Get-Guests kvm2; $g.web1, $g.web2 | Should -Be 'running', 'running'; $r.Output.Count | Should -Be 2 }
     'Move-KvmGuest Example 2'      = { param($r) $r.HostText | Should -Match '(?s)What if:.*virsh .*migrate'; (Get-Guests kvm1).web1 | Should -Be 'running' }
     'Move-KvmGuest Example 3'      = { param($r)
@@ -246,7 +353,7 @@ $script:Checks = @{
     'New-KvmBridge Example 4'      = { param($r) foreach ($h in 'kvm1', 'kvm2', 'kvm3') { Test-Bridge $h br0 eth0 | Should -BeTrue }; (Get-Guests kvm1).web1 | Should -Be 'running' }
     'New-KvmGuest Example 1'       = { param($r) (Get-Guests kvm1).web1 | Should -Be 'running'; $r.Output.Disks.Path | Should -Contain "$Images/web1.qcow2" }
     'New-KvmGuest Example 2'       = { param($r) (Get-Guests kvm1).web1 | Should -Be 'running'
-        Test-OnHost kvm1 "qemu-img info $Images/web1.qcow2 | grep -q 'backing file: .*rhel-9.4-x86_64-kvm.qcow2'" | Should -BeTrue }
+        Test-OnHost kvm1 "qemu-img info -U $Images/web1.qcow2 | grep -q 'backing file: .*rhel-9.4-x86_64-kvm.qcow2'" | Should -BeTrue }
     'New-KvmGuest Example 3'       = { param($r) (Get-Guests kvm1).web2 | Should -Be 'running'; Test-OnHost kvm1 'virsh dumpxml web2 | grep -q "<tpm "' | Should -BeTrue }
     'New-KvmGuest Example 5'       = { param($r) (Get-Guests kvm1).db1 | Should -Be 'running'; $r.Output.Autostart | Should -BeTrue }
     'New-KvmGuest Example 6'       = { param($r) $r.HostText | Should -Match "What if:[\s\S]*<domain"; (Get-Guests kvm1).Count | Should -Be 0 }
