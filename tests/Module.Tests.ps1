@@ -65,9 +65,12 @@ Describe 'Help for <Name>' -ForEach $Cmdlets {
         }
     }
 
-    It 'has at least one example with code' {
-        @($Help.examples.example).Count | Should -BeGreaterThan 0
-        $Help.examples.example[0].code | Should -Not -BeNullOrEmpty
+    It 'has at least three examples, each with code and a title' {
+        @($Help.examples.example).Count | Should -BeGreaterOrEqual 3
+        foreach ($example in $Help.examples.example) {
+            $example.code | Should -Not -BeNullOrEmpty
+            $example.title | Should -Match 'Example \d+: \S'
+        }
     }
 
     It 'names its output type' {
