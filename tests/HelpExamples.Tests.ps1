@@ -18,7 +18,6 @@ BeforeDiscovery {
     $NotOnLab = @{
         'Connect-KvmHost Example 3' = 'asks for the sudo password with Get-Credential (interactive)'
         'New-KvmGuest Example 4'    = 'asks for the password with Read-Host (interactive)'
-        'New-KvmGuest Example 7'    = "a cmdlet bug: guests of a spec made at once on one host race on the storage pool; lab run 3 failed with 'Creating web1 on root@198.18.6.11 failed at 'Build the cloud-init seed web1-seed.iso': 'virsh -c qemu:///system pool-refresh default' exited with status 1: error: Failed to refresh pool default / error: internal error: pool 'default' has asynchronous jobs running.'"
         'Move-KvmGuest Example 7'   = "the lab's QEMU cannot do post-copy: libvirt fails with 'migrate-set-capabilities: Postcopy is not supported'"
     }
 

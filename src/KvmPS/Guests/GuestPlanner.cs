@@ -96,9 +96,9 @@ internal static partial class GuestPlanner
                 new[]
                 {
                     Private(new[] { "qemu-img", "convert", "-f", host.Paths[request.BaseImage].Format, "-O", "qcow2", request.BaseImage, target }),
-                    Virsh("pool-refresh", pool),
+                    PoolRefresh(pool),
                 },
-                new[] { RemoteCommand.Of("rm", "-f", "--", target), Virsh("pool-refresh", pool) }));
+                new[] { RemoteCommand.Of("rm", "-f", "--", target), PoolRefresh(pool) }));
             if (request.DiskSizeBytes is long size && size > host.Paths[request.BaseImage].VirtualSize)
             {
                 steps.Add(new PlanStep($"Grow {disk} to {size} bytes", new[] { Virsh("vol-resize", disk, Bytes(size), "--pool", pool) }));
@@ -114,9 +114,9 @@ internal static partial class GuestPlanner
                 new[]
                 {
                     Private(new[] { "qemu-img", "create", "-q", "-f", "qcow2", "-F", baseImage.Format, "-b", request.BaseImage, target, Bytes(size) }),
-                    Virsh("pool-refresh", pool),
+                    PoolRefresh(pool),
                 },
-                new[] { RemoteCommand.Of("rm", "-f", "--", target), Virsh("pool-refresh", pool) }));
+                new[] { RemoteCommand.Of("rm", "-f", "--", target), PoolRefresh(pool) }));
         }
         else if (request.DiskSizeBytes is long size)
         {
@@ -150,9 +150,9 @@ internal static partial class GuestPlanner
                 new[]
                 {
                     new RemoteCommand(new[] { "sh", "-c", "umask 077 && cat > \"$1\"", "sh", iso }, image, stdinIsSecret: true),
-                    Virsh("pool-refresh", pool),
+                    PoolRefresh(pool),
                 },
-                new[] { RemoteCommand.Of("rm", "-f", "--", iso), Virsh("pool-refresh", pool) }));
+                new[] { RemoteCommand.Of("rm", "-f", "--", iso), PoolRefresh(pool) }));
             return;
         }
 
@@ -165,9 +165,9 @@ internal static partial class GuestPlanner
         }
 
         commands.Add(RemoteCommand.Script("seed-iso.sh", iso, work));
-        commands.Add(Virsh("pool-refresh", pool));
+        commands.Add(PoolRefresh(pool));
         steps.Add(new PlanStep($"Build the cloud-init seed {SeedFile(name)}", commands,
-            new[] { RemoteCommand.Of("rm", "-rf", "--", work, iso), Virsh("pool-refresh", pool) }));
+            new[] { RemoteCommand.Of("rm", "-rf", "--", work, iso), PoolRefresh(pool) }));
     }
 
     /// <summary>
@@ -176,6 +176,9 @@ internal static partial class GuestPlanner
     /// libvirt hands the files to QEMU's user when the guest starts.
     /// </summary>
     private static RemoteCommand Private(string[] argv) => RemoteCommand.Of(new[] { "sh", "-c", "umask 077 && exec \"$@\"", "sh" }.Concat(argv).ToArray());
+
+    /// <summary>virsh pool-refresh, tried again while another volume of the pool is being created.</summary>
+    internal static RemoteCommand PoolRefresh(string pool) => RemoteCommand.Script("pool-refresh.sh", pool);
 
     private static RemoteCommand Virsh(params string[] args) => RemoteCommand.Of(new[] { "virsh", "-c", Uri }.Concat(args).ToArray());
 

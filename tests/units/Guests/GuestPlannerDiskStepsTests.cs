@@ -12,6 +12,8 @@ namespace KvmPS.Tests.Guests;
 /// <summary>The storage steps of a plan, exactly as the host receives them, and their undo.</summary>
 public sealed class GuestPlannerDiskStepsTests
 {
+    private static readonly string Refresh = GuestPlanner.PoolRefresh("default").ToDisplayString();
+
     private const string V = "virsh -c qemu:///system ";
 
     /// <summary>How a command that makes owner-only files shows (umask 077).</summary>
@@ -72,8 +74,8 @@ public sealed class GuestPlannerDiskStepsTests
 
         // qemu-img, not vol-create-as --backing-vol: the base need not be a pool volume.
         Assert.Equal($"Create web01.qcow2, a thin clone of {Base}", plan.Steps[0].Title);
-        Assert.Equal(new[] { Private + $"qemu-img create -q -f qcow2 -F qcow2 -b {Base} /var/lib/libvirt/images/web01.qcow2 {expected}", V + "pool-refresh default" }, Shown(plan.Steps[0]));
-        Assert.Equal(new[] { "rm -f -- /var/lib/libvirt/images/web01.qcow2", V + "pool-refresh default" }, ShownUndo(plan.Steps[0]));
+        Assert.Equal(new[] { Private + $"qemu-img create -q -f qcow2 -F qcow2 -b {Base} /var/lib/libvirt/images/web01.qcow2 {expected}", Refresh }, Shown(plan.Steps[0]));
+        Assert.Equal(new[] { "rm -f -- /var/lib/libvirt/images/web01.qcow2", Refresh }, ShownUndo(plan.Steps[0]));
         Assert.Equal(2, plan.Steps.Count);
         Assert.Equal(new[] { "disk vda virtio qcow2 /var/lib/libvirt/images/web01.qcow2" }, Disks(plan));
     }
@@ -96,8 +98,8 @@ public sealed class GuestPlannerDiskStepsTests
         GuestPlan plan = Plan(Request(change: r => { r.BaseImage = Base; r.FullClone = true; }), host);
 
         Assert.Equal($"Copy {Base} to web01.qcow2 (full clone)", plan.Steps[0].Title);
-        Assert.Equal(new[] { Private + $"qemu-img convert -f qcow2 -O qcow2 {Base} /var/lib/libvirt/images/web01.qcow2", V + "pool-refresh default" }, Shown(plan.Steps[0]));
-        Assert.Equal(new[] { "rm -f -- /var/lib/libvirt/images/web01.qcow2", V + "pool-refresh default" }, ShownUndo(plan.Steps[0]));
+        Assert.Equal(new[] { Private + $"qemu-img convert -f qcow2 -O qcow2 {Base} /var/lib/libvirt/images/web01.qcow2", Refresh }, Shown(plan.Steps[0]));
+        Assert.Equal(new[] { "rm -f -- /var/lib/libvirt/images/web01.qcow2", Refresh }, ShownUndo(plan.Steps[0]));
         Assert.Equal("Grow web01.qcow2 to 21474836480 bytes", plan.Steps[1].Title);
         Assert.Equal(new[] { V + "vol-resize web01.qcow2 21474836480 --pool default" }, Shown(plan.Steps[1]));
         Assert.Empty(plan.Steps[1].Undo);
@@ -250,9 +252,9 @@ public sealed class GuestPlannerDiskStepsTests
             $"sh -c 'cat > \"$1/$2\"' sh {work} network-config < (input, {seed["network-config"].Length} bytes)",
             $"sh -c 'cat > \"$1/$2\"' sh {work} user-data < (secret input, {seed["user-data"].Length} bytes)",
             $"sh -s -- /var/lib/libvirt/images/web01-seed.iso {work} < seed-iso.sh ({step.Commands[4].Stdin!.Length} bytes)",
-            V + "pool-refresh default",
+            Refresh,
         }, Shown(step));
-        Assert.Equal(new[] { $"rm -rf -- {work} /var/lib/libvirt/images/web01-seed.iso", V + "pool-refresh default" }, ShownUndo(step));
+        Assert.Equal(new[] { $"rm -rf -- {work} /var/lib/libvirt/images/web01-seed.iso", Refresh }, ShownUndo(step));
         Assert.Equal(seed["user-data"], step.Commands[3].Stdin);
         Assert.True(step.Commands[3].StdinIsSecret);
         Assert.False(step.Commands[1].StdinIsSecret);

@@ -218,7 +218,8 @@ public sealed class GuestPlannerRefusalTests
         Assert.Equal("CD001", Encoding.ASCII.GetString(iso, 32769, 5));
         Assert.Equal("cidata", Encoding.ASCII.GetString(iso, 32808, 6));
         Assert.Contains("#cloud-config\npassword: $6$hash\n", Encoding.ASCII.GetString(iso), StringComparison.Ordinal);
-        Assert.Equal(new[] { "virsh", "-c", "qemu:///system", "pool-refresh", "default" }, step.Commands[1].Argv);
+        Assert.Equal(new[] { "sh", "-s", "--", "default" }, step.Commands[1].Argv);
+        Assert.Equal("pool-refresh.sh", step.Commands[1].StdinName);
         Assert.Equal(new[] { "rm", "-f", "--", "/var/lib/libvirt/images/web01-seed.iso" }, step.Undo[0].Argv);
     }
 
