@@ -108,18 +108,30 @@ try {
     Step 'Moving it live to kvm2 while this machine pings it 5 times a second'
     $log = New-TemporaryFile
     $ping = Start-Process ping -ArgumentList '-D', '-O', '-i', '0.2', $guestIp -RedirectStandardOutput $log.FullName -PassThru
-    Start-Sleep -Seconds 2
-    $move = $guest | Move-KvmGuest -Destination kvm2 -IncludeStorage -RemoveSourceStorage -PassThru -Confirm:$false
-    Start-Sleep -Seconds 2
-    & kill -INT $ping.Id
-    $ping.WaitForExit(5000) | Out-Null
+    try {
+        Start-Sleep -Seconds 2
+        $move = $guest | Move-KvmGuest -Destination kvm2 -IncludeStorage -RemoveSourceStorage -PassThru -Confirm:$false
+        Start-Sleep -Seconds 2
+    }
+    finally {
+        & kill -INT $ping.Id
+        $ping.WaitForExit(5000) | Out-Null
+    }
     $lines = Get-Content $log
     Remove-Item $log
     $replies = @($lines | Where-Object { $_ -match 'bytes from' }).Count
     $missed = @($lines | Where-Object { $_ -match 'no answer yet' }).Count
+    # ping -D stamps each reply with the Unix time: the replies while the move ran.
+    $from, $to = $move.StartTime.ToUniversalTime(), $move.EndTime.ToUniversalTime()
+    $during = @($lines | ForEach-Object {
+            if ($_ -match '^\[(\d+\.\d+)\].*bytes from') {
+                $at = [DateTime]::UnixEpoch.AddSeconds([double]$Matches[1])
+                if ($at -ge $from -and $at -le $to) { $at }
+            }
+        }).Count
     $move | Show
-    Say ("Pings: {0} answered, {1} missed, during a move of {2:n1} s with {3} ms of downtime (libvirt's figure)." -f `
-            $replies, $missed, $move.Duration.TotalSeconds, $move.Downtime.TotalMilliseconds)
+    Say ("Pings: {0} answered ({1} of them while the move ran), {2} missed; the move took {3:n1} s with {4} ms of downtime (libvirt's figure)." -f `
+            $replies, $during, $missed, $move.Duration.TotalSeconds, $move.Downtime.TotalMilliseconds)
 
     Step 'Where is it now?'
     Get-KvmGuest -ComputerName kvm1, kvm2 | Show

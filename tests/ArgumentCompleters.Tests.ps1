@@ -31,11 +31,11 @@ Describe 'Host name completion' {
     }
 
     It 'offers the hosts of ~/.ssh/known_hosts written in clear, for -ComputerName of <_>' -ForEach 'Get-KvmGuest', 'Connect-KvmHost', 'New-KvmBridge', 'Test-KvmCapability' {
-        Complete "$_ -ComputerName kvm-east" | Should -Be @('kvm-east1.example.com', 'kvm-east2.example.com:2222')
+        Complete "$_ -ComputerName kvm-east" | Should -Be @('kvm-east1.example.com', "'kvm-east2.example.com:2222'")
     }
 
     It 'offers them for Move-KvmGuest -Destination' {
-        Complete 'Move-KvmGuest -Name web1 -Destination 192.0' | Should -Be @('192.0.2.21')
+        Complete 'Move-KvmGuest -Name web1 -Destination 192.0' | Should -Be @("'192.0.2.21'")
     }
 
     It 'offers nothing for a host it does not know' {
@@ -90,6 +90,6 @@ Describe 'Completion of what is on the target host' -Skip:([bool]$LabSkip) {
 
     It 'offers the names of open sessions for -ComputerName' {
         Complete 'Get-KvmHost -ComputerName kvm' | Should -Contain 'kvm1'
-        Complete "Get-KvmHost -ComputerName root@$($Kvm1.address)" | Should -Be @("root@$($Kvm1.address)")
+        Complete "Get-KvmHost -ComputerName root@$($Kvm1.address)" | Should -Be @("'root@$($Kvm1.address)'")
     }
 }

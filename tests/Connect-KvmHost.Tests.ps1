@@ -44,6 +44,26 @@ Describe 'Connect-KvmHost input validation' {
             Should -Throw -ErrorId 'ParameterArgumentValidationError,KvmPS.Commands.ConnectKvmHostCommand'
     }
 
+    It 'refuses a session name that already means another host: <Why>' -ForEach @(
+        @{ Why = 'this machine'; Hosts = @('kvm1'); Names = @('localhost') }
+        @{ Why = 'another host of the call'; Hosts = @('kvm1', 'kvm2'); Names = @('kvm2', 'kvm1') }
+        @{ Why = 'twice in one call'; Hosts = @('kvm1', 'kvm2'); Names = @('web', 'web') }
+    ) {
+        $before = @(Get-KvmSession).Count
+        { Connect-KvmHost -ComputerName $Hosts -Name $Names -ErrorAction Stop } | Should -Throw -ErrorId 'SessionNameInUse,*'
+        @(Get-KvmSession).Count | Should -Be $before
+    }
+
+    It 'refuses a session name an open session already has' -Skip:(-not $IsLinux) {
+        $first = Connect-KvmHost -Local -Name here
+        try {
+            { Connect-KvmHost -Local -Name here -ErrorAction Stop } | Should -Throw -ErrorId 'SessionNameInUse,*'
+            { Connect-KvmHost -ComputerName kvm9 -Name localhost -ErrorAction Stop } | Should -Throw -ErrorId 'SessionNameInUse,*'
+            (Get-KvmSession -ComputerName here).Id | Should -Be $first.Id
+        }
+        finally { $first | Disconnect-KvmHost }
+    }
+
     It 'refuses a -Name count that differs from the hosts named' {
         $before = @(Get-KvmSession).Count
         { Connect-KvmHost -ComputerName kvm1, kvm2 -Name kvm1 -ErrorAction Stop } | Should -Throw -ErrorId 'NameCountMismatch,*'

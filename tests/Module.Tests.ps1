@@ -97,7 +97,7 @@ Describe 'An empty pipeline targets no host' -Skip:(-not $IsLinux) {
     ) {
         Disconnect-KvmHost -All
         $output = $null
-        $text = Get-WhatIfText { $script:output = @() | & $Name @Params -Verbose 4>&1 -ErrorVariable failed }
+        $text = Get-WhatIfText { $script:output = @() | & $Name @Params -Verbose 4>&1 -ErrorVariable script:failed }
         $output | Should -BeNullOrEmpty
         $failed | Should -BeNullOrEmpty
         $text | Should -Not -Match 'What if|localhost'

@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation;
@@ -97,11 +98,9 @@ public sealed class ConnectKvmHostCommand : KvmCmdlet
             _names.Add("localhost");
         }
 
-        if (Name is not null && Name.Length != _names.Count)
+        if (Name is not null)
         {
-            ThrowTerminatingError(new KvmException("NameCountMismatch", ErrorCategory.InvalidArgument,
-                $"-Name gives {Name.Length} name(s) for {_names.Count} host(s).",
-                "Give one -Name per computer name, in the same order.").ToErrorRecord(Name));
+            CheckNames(Name);
         }
 
         // Connected in parallel, returned in the order named, so that $s[0] is the first host.
@@ -135,6 +134,36 @@ public sealed class ConnectKvmHostCommand : KvmCmdlet
             if (session is not null)
             {
                 WriteObject(session);
+            }
+        }
+    }
+
+    /// <summary>
+    /// A name must point at one host only: never this machine's names (every call that names no host would
+    /// go there), never a name an open session or another host of this call already answers to.
+    /// </summary>
+    private void CheckNames(string[] names)
+    {
+        if (names.Length != _names.Count)
+        {
+            ThrowTerminatingError(new KvmException("NameCountMismatch", ErrorCategory.InvalidArgument,
+                $"-Name gives {names.Length} name(s) for {_names.Count} host(s).",
+                "Give one -Name per computer name, in the same order.").ToErrorRecord(names));
+        }
+
+        for (int i = 0; i < names.Length; i++)
+        {
+            string name = names[i];
+            string? clash = HostTarget.Parse(name).IsLocal ? "this machine"
+                : names.Where((other, j) => j != i && string.Equals(other, name, StringComparison.OrdinalIgnoreCase)).Select(_ => "another session of this call").FirstOrDefault()
+                ?? _names.Where((other, j) => j != i && string.Equals(other, name, StringComparison.OrdinalIgnoreCase)).Select(other => $"the host {other} of this call").FirstOrDefault()
+                ?? SessionPool.All.Where(s => s.State != KvmSessionState.Closed && (string.Equals(s.ComputerName, name, StringComparison.OrdinalIgnoreCase) || string.Equals(s.Name, name, StringComparison.OrdinalIgnoreCase)))
+                    .Select(s => $"the open session {s.Id} ({s})").FirstOrDefault();
+            if (clash is not null)
+            {
+                ThrowTerminatingError(new KvmException("SessionNameInUse", ErrorCategory.InvalidArgument,
+                    $"The session name '{name}' already means {clash}: commands for '{name}' could reach the wrong host.",
+                    $"Choose another -Name, or close the session that has it (Disconnect-KvmHost -ComputerName {name}).").ToErrorRecord(name));
             }
         }
     }

@@ -20,7 +20,7 @@ public abstract class KvmRemoveCmdlet<T> : KvmChangeCmdlet
     /// <summary>The names; no wildcards: removing is not a thing to do by pattern.</summary>
     [Parameter(ParameterSetName = "Name", Mandatory = true, Position = 0)]
     [ValidateNotNullOrEmpty]
-    [ArgumentCompleter(typeof(HostItemNameCompleter))]
+    [ArgumentCompleter(typeof(RemovableNameCompleter))]
     public string[] Name { get; set; } = Array.Empty<string>();
 
     /// <summary>Objects from the Get- cmdlet.</summary>

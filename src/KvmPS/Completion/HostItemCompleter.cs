@@ -14,24 +14,27 @@ namespace KvmPS.Completion;
 /// <summary>
 /// Tab completion for the names of things on the host the command line targets (its -Session, else its
 /// first -ComputerName, else this machine): guests, libvirt networks, bridges, or NICs a bridge can take.
-/// Uses the pooled session (opening one like -ComputerName would, within a few seconds) and remembers the
-/// answer briefly, so that repeated tab presses do not ask the host again.
+/// Uses the pooled session (opening one like -ComputerName would, within 3 seconds) and remembers the
+/// answer, or that there was none, briefly, so that repeated tab presses do not ask the host again.
 /// </summary>
 public abstract class HostItemCompleter : IArgumentCompleter
 {
-    private static readonly TimeSpan Budget = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan Budget = TimeSpan.FromSeconds(3);
     private static readonly TimeSpan Freshness = TimeSpan.FromSeconds(15);
     private static readonly ConcurrentDictionary<string, (DateTime At, string[] Names)> Recent = new(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>The kind completion-names.sh lists: guests, networks, bridges or interfaces.</summary>
     protected abstract string Kind(string commandName);
 
+    /// <summary>The parameter takes wildcards, so a literal *, ?, [ or ] in a name must be escaped.</summary>
+    protected virtual bool EscapeWildcards => false;
+
     public IEnumerable<CompletionResult> CompleteArgument(
         string commandName, string parameterName, string wordToComplete, CommandAst commandAst, IDictionary fakeBoundParameters)
     {
         try
         {
-            return CompletionNames.Results(Names(Kind(commandName), fakeBoundParameters), wordToComplete);
+            return CompletionNames.Results(Names(Kind(commandName), fakeBoundParameters), wordToComplete, EscapeWildcards);
         }
         catch (Exception)
         {
@@ -50,18 +53,22 @@ public abstract class HostItemCompleter : IArgumentCompleter
             return recent.Names;
         }
 
-        using var budget = new CancellationTokenSource(Budget);
-        KvmSession session = given ?? SessionFactory.GetOrOpen(computerName, budget.Token, null);
-        if (session.Connection is null)
+        string[] names;
+        try
         {
-            return Array.Empty<string>();
+            using var budget = new CancellationTokenSource(Budget);
+            KvmSession session = given ?? SessionFactory.GetOrOpen(computerName, budget.Token, null);
+            CommandResult? result = session.Connection?.Shell.Run(RemoteCommand.Script("completion-names.sh", kind), new RunOptions { Timeout = Budget }, budget.Token)[0];
+            names = result is { Succeeded: true }
+                ? result.StdoutText.Split('\n').Select(line => line.Trim()).Where(line => line.Length > 0).ToArray()
+                : Array.Empty<string>();
+        }
+        catch (Exception)
+        {
+            // Remembered too: every tab press on a host that does not answer must not wait again.
+            names = Array.Empty<string>();
         }
 
-        var options = new RunOptions { Timeout = Budget };
-        CommandResult result = session.Connection.Shell.Run(RemoteCommand.Script("completion-names.sh", kind), options, budget.Token)[0];
-        string[] names = result.Succeeded
-            ? result.StdoutText.Split('\n').Select(line => line.Trim()).Where(line => line.Length > 0).ToArray()
-            : Array.Empty<string>();
         Recent[key] = (DateTime.UtcNow, names);
         return names;
     }
@@ -90,13 +97,24 @@ public abstract class HostItemCompleter : IArgumentCompleter
     }
 }
 
-/// <summary>-Name of guest, bridge and network cmdlets: the kind follows the command's noun.</summary>
+/// <summary>-Name of guest, bridge and network cmdlets (wildcards allowed): the kind follows the command's noun.</summary>
 public sealed class HostItemNameCompleter : HostItemCompleter
 {
+    protected override bool EscapeWildcards => true;
+
     protected override string Kind(string commandName)
+        => RemovableNameCompleter.KindOf(commandName);
+}
+
+/// <summary>-Name of Remove-KvmBridge and Remove-KvmNetwork (literal names).</summary>
+public sealed class RemovableNameCompleter : HostItemCompleter
+{
+    internal static string KindOf(string commandName)
         => commandName.EndsWith("KvmBridge", StringComparison.OrdinalIgnoreCase) ? "bridges"
             : commandName.EndsWith("KvmNetwork", StringComparison.OrdinalIgnoreCase) ? "networks"
             : "guests";
+
+    protected override string Kind(string commandName) => KindOf(commandName);
 }
 
 /// <summary>Libvirt networks of the target host (New-KvmGuest -Network).</summary>

@@ -13,6 +13,7 @@ internal static class GuestInventoryParser
     public static List<KvmGuest> Parse(string computerName, string output, KvmSession? session)
     {
         var guests = new List<KvmGuest>();
+        Dictionary<string, List<string>> agents = SplitAgents(ref output);
         foreach ((string uuid, Dictionary<string, List<string>> sections) in Split(output))
         {
             var guest = new KvmGuest { ComputerName = computerName, Session = session };
@@ -36,11 +37,47 @@ internal static class GuestInventoryParser
 
             ReadInfo(Section(sections, "info"), guest);
             ReadBlockInfo(Section(sections, "blk"), guest);
-            ReadAddresses(Section(sections, "lease").Concat(Section(sections, "arp")).Concat(Section(sections, "agent")), guest);
+            ReadAddresses(Section(sections, "lease").Concat(Section(sections, "arp")).Concat(Section(agents, uuid)), guest);
             guests.Add(guest);
         }
 
         return guests;
+    }
+
+    /// <summary>
+    /// Takes the guest agents' block ("@@agents", then "@@agentfor &lt;uuid&gt;" and that guest's addresses,
+    /// from a virsh of its own) off the end of the output: the addresses per UUID.
+    /// </summary>
+    private static Dictionary<string, List<string>> SplitAgents(ref string output)
+    {
+        var agents = new Dictionary<string, List<string>>(StringComparer.OrdinalIgnoreCase);
+        output = output.Replace("\r\n", "\n");
+        int start = output.StartsWith("@@agents\n", StringComparison.Ordinal) ? 0 : output.IndexOf("\n@@agents\n", StringComparison.Ordinal) + 1;
+        if (start <= 0 && !output.StartsWith("@@agents\n", StringComparison.Ordinal))
+        {
+            return agents;
+        }
+
+        List<string>? current = null;
+        foreach (string line in output.Substring(start).Split('\n').Skip(1))
+        {
+            if (line == "@@end")
+            {
+                break;
+            }
+
+            if (line.StartsWith("@@agentfor ", StringComparison.Ordinal))
+            {
+                agents[line.Substring(11).Trim()] = current = new List<string>();
+            }
+            else
+            {
+                current?.Add(line);
+            }
+        }
+
+        output = output.Substring(0, start) + "@@end\n";
+        return agents;
     }
 
     /// <summary>

@@ -13,17 +13,23 @@ case "$want" in shutoff|running|paused|ip) ;; *) echo "unknown state: $want" >&2
 
 # "<uuid> <state...>" per guest, and with "ip" an "<uuid> ip" line for each guest with an address
 # (from a DHCP lease, ARP or the guest agent; the agent's loopback and link-local ones do not count).
+# The guest agent is asked by its own virsh, 3 s at most: libvirt waits for a hung agent without end.
 poll() {
     batch=
+    agents=
     for u in "$@"; do
         batch="$batch echo @@s $u; domstate $u;"
-        [ "$want" = ip ] && batch="$batch echo @@a $u; domifaddr $u --source lease; domifaddr $u --source arp; domifaddr $u --source agent;"
+        [ "$want" = ip ] && batch="$batch echo @@a $u; domifaddr $u --source lease; domifaddr $u --source arp;" &&
+            agents="$agents echo @@a $u; domifaddr $u --source agent;"
     done
-    virsh -c "$uri" "$batch" 2>/dev/null | awk '
+    {
+        virsh -c "$uri" "$batch" 2>/dev/null
+        [ -n "$agents" ] && command -v timeout >/dev/null 2>&1 && timeout 3 virsh -c "$uri" "$agents" 2>/dev/null
+    } | awk '
         /^@@s / { s = $2; a = ""; next }
         /^@@a / { a = $2; s = ""; next }
         s != "" && NF { print s, $0; s = ""; next }
-        a != "" && / ipv[46] / && $NF !~ /^(fe80:|127\.|::1\/)/ { print a, "ip"; a = "" }'
+        a != "" && / ipv[46] / && $NF !~ /^(fe80:|127\.|169\.254\.|::1\/)/ { print a, "ip"; a = "" }'
 }
 
 waiting="$*"

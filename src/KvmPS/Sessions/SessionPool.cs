@@ -34,13 +34,15 @@ internal static class SessionPool
         }
     }
 
+    /// <summary>The newest open session opened with this computer name, else the one with this -Name.</summary>
     public static KvmSession? Find(string computerName)
     {
         lock (Gate)
         {
             return Sessions.LastOrDefault(s => s.State != KvmSessionState.Closed
-                && (string.Equals(s.ComputerName, computerName, StringComparison.OrdinalIgnoreCase)
-                    || string.Equals(s.Name, computerName, StringComparison.OrdinalIgnoreCase)));
+                    && string.Equals(s.ComputerName, computerName, StringComparison.OrdinalIgnoreCase))
+                ?? Sessions.LastOrDefault(s => s.State != KvmSessionState.Closed
+                    && string.Equals(s.Name, computerName, StringComparison.OrdinalIgnoreCase));
         }
     }
 

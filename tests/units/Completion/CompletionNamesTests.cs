@@ -27,16 +27,29 @@ namespace KvmPS.Tests.Completion
 
         [Theory]
         [InlineData("web1", "web1")]
-        [InlineData("root@kvm1:2222", "root@kvm1:2222")]
+        [InlineData("kvm-east1.example.com", "kvm-east1.example.com")]
+        [InlineData("root@kvm1:2222", "'root@kvm1:2222'")]
+        [InlineData("0x10", "'0x10'")]
+        [InlineData("1kb", "'1kb'")]
+        [InlineData("@x", "'@x'")]
+        [InlineData("x\u2019;Remove-Item ~;\u2019", "'x\u2019\u2019;Remove-Item ~;\u2019\u2019'")]
+        [InlineData("x\u2018\u201A\u201By", "'x\u2018\u2018\u201A\u201A\u201B\u201By'")]
         [InlineData("my guest", "'my guest'")]
         [InlineData("it's", "'it''s'")]
         [InlineData("a;rm -rf /", "'a;rm -rf /'")]
         [InlineData("$(id)", "'$(id)'")]
         [InlineData("-flag", "'-flag'")]
-        [InlineData("gäst", "gäst")]
+        [InlineData("gäst", "'gäst'")]
         public void QuotesWhatPowerShellWouldNotReadBackAsOneLiteralName(string name, string expected)
         {
             Assert.Equal(expected, CompletionNames.Quote(name));
+        }
+
+        [Fact]
+        public void EscapesWildcardsForParametersThatTakeThem()
+        {
+            Assert.Equal(new[] { "'web`*'", "'web`[1`]'" }, CompletionNames.Results(new[] { "web[1]", "web*" }, "web", escapeWildcards: true).Select(r => r.CompletionText).ToArray());
+            Assert.Equal(new[] { "'web*'", "'web[1]'" }, CompletionNames.Results(new[] { "web[1]", "web*" }, "web").Select(r => r.CompletionText).ToArray());
         }
 
         [Fact]

@@ -226,11 +226,30 @@ public sealed class GuestInventoryParserTests
             + " eth0       52:54:00:35:3c:b2    ipv4         198.18.0.77/24\n -          -                    ipv6         fe80::5054:ff:fe35:3cb2/64\n"
             + " -          -                    ipv6         2001:db8::77/64";
         string text = One(uuid, "b1", "running", Nic("52:54:00:35:3c:b2"), lease: "", arp: "")
-            + $"@@agent\n{Header}\n{agent}\n\n@@end\n";
+            + $"@@agents\n@@agentfor {uuid}\n{Header}\n{agent}\n\n@@end\n";
         KvmGuest guest = Assert.Single(GuestInventoryParser.Parse("h", text, null));
 
         Assert.Equal(new[] { "198.18.0.77", "2001:db8::77" }, guest.NetworkAdapters[0].IPAddresses);
         Assert.Equal(new[] { "198.18.0.77", "2001:db8::77" }, guest.IPAddresses);
+    }
+
+    [Fact]
+    public void AgentAddressesGoToTheirOwnGuestAndAMissingAgentBlockIsNothing()
+    {
+        const string a = "7a7a7a7a-0000-4000-8000-0000000000b1", b = "7a7a7a7a-0000-4000-8000-0000000000b2";
+        string guests = One(a, "a1", "running", Nic("52:54:00:00:00:a1"), lease: "", arp: "")
+            + One(b, "b1", "running", Nic("52:54:00:00:00:b1"), lease: "", arp: "");
+        string agents = $"@@agents\n@@agentfor {b}\n{Header}\n eth0       52:54:00:00:00:b1    ipv4         10.0.0.2/24\n\n"
+            + $"@@agentfor {a}\n{Header}\n eth0       52:54:00:00:00:a1    ipv4         10.0.0.1/24\n\n@@end\n";
+
+        List<KvmGuest> parsed = GuestInventoryParser.Parse("h", guests + agents, null);
+        Assert.Equal(new[] { "10.0.0.1" }, parsed.Single(g => g.Name == "a1").IPAddresses);
+        Assert.Equal(new[] { "10.0.0.2" }, parsed.Single(g => g.Name == "b1").IPAddresses);
+
+        // The agents' virsh timed out: the block is there, empty, and the guests are all still read.
+        List<KvmGuest> timedOut = GuestInventoryParser.Parse("h", guests + "@@agents\n@@end\n", null);
+        Assert.Equal(2, timedOut.Count);
+        Assert.All(timedOut, g => Assert.Empty(g.IPAddresses));
     }
 
     [Fact]
