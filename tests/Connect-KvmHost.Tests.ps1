@@ -57,9 +57,13 @@ Describe 'Connect-KvmHost input validation' {
     It 'refuses a session name an open session already has' -Skip:(-not $IsLinux) {
         $first = Connect-KvmHost -Local -Name here
         try {
-            { Connect-KvmHost -Local -Name here -ErrorAction Stop } | Should -Throw -ErrorId 'SessionNameInUse,*'
+            { Connect-KvmHost -ComputerName kvm9 -Name here -ErrorAction Stop } | Should -Throw -ErrorId 'SessionNameInUse,*'
             { Connect-KvmHost -ComputerName kvm9 -Name localhost -ErrorAction Stop } | Should -Throw -ErrorId 'SessionNameInUse,*'
             (Get-KvmSession -ComputerName here).Id | Should -Be $first.Id
+            # The same host again may take the name: the newest session answers to it.
+            $second = Connect-KvmHost -Local -Name here
+            (Get-KvmSession -ComputerName here).Id | Should -Contain $second.Id
+            $second | Disconnect-KvmHost
         }
         finally { $first | Disconnect-KvmHost }
     }

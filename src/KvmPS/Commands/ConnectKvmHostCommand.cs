@@ -140,7 +140,8 @@ public sealed class ConnectKvmHostCommand : KvmCmdlet
 
     /// <summary>
     /// A name must point at one host only: never this machine's names (every call that names no host would
-    /// go there), never a name an open session or another host of this call already answers to.
+    /// go there), never a name another host of this call or an open session to another host answers to
+    /// (a new session to the same host may take the name again: the newest one is used).
     /// </summary>
     private void CheckNames(string[] names)
     {
@@ -157,7 +158,9 @@ public sealed class ConnectKvmHostCommand : KvmCmdlet
             string? clash = HostTarget.Parse(name).IsLocal ? "this machine"
                 : names.Where((other, j) => j != i && string.Equals(other, name, StringComparison.OrdinalIgnoreCase)).Select(_ => "another session of this call").FirstOrDefault()
                 ?? _names.Where((other, j) => j != i && string.Equals(other, name, StringComparison.OrdinalIgnoreCase)).Select(other => $"the host {other} of this call").FirstOrDefault()
-                ?? SessionPool.All.Where(s => s.State != KvmSessionState.Closed && (string.Equals(s.ComputerName, name, StringComparison.OrdinalIgnoreCase) || string.Equals(s.Name, name, StringComparison.OrdinalIgnoreCase)))
+                ?? SessionPool.All.Where(s => s.State != KvmSessionState.Closed
+                        && !string.Equals(s.ComputerName, _names[i], StringComparison.OrdinalIgnoreCase)
+                        && (string.Equals(s.ComputerName, name, StringComparison.OrdinalIgnoreCase) || string.Equals(s.Name, name, StringComparison.OrdinalIgnoreCase)))
                     .Select(s => $"the open session {s.Id} ({s})").FirstOrDefault();
             if (clash is not null)
             {
