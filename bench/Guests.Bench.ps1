@@ -73,16 +73,7 @@ Set-StrictMode -Version Latest
 if (-not $delayList) { throw '-Delays: no delay given' }
 $hostSlow = if ($SlowIterations) { $SlowIterations } else { $Iterations }
 $runClock = [Diagnostics.Stopwatch]::StartNew()
-$repo = Split-Path $PSScriptRoot -Parent
-if (-not $ModulePath) {
-    $version = (Import-PowerShellDataFile (Join-Path $repo 'KvmPS.psd1')).ModuleVersion
-    $ModulePath = Join-Path $repo "output/KvmPS/$version/KvmPS.psd1"
-}
-
-$savedLabId = $env:KVMLAB_ID
-$env:KVMLAB_ID = $LabId
-Import-Module $ModulePath -Force
-. (Join-Path $repo 'tests/common.ps1')   # KvmLab.psm1, New-LabGuests, Clear-LabGuests
+. (Join-Path $PSScriptRoot 'BenchLab.ps1')   # module, lab instance $LabId, tests/common.ps1, Get-Median
 $labScript = Join-Path $repo 'tests/lab/lab.sh'
 
 if (-not $BenchExe) {
@@ -99,8 +90,6 @@ $labWasUp = $false
 $results = [Collections.Generic.List[object]]::new()
 $hostTimes = [ordered]@{}
 $notes = [Collections.Generic.List[string]]::new()
-
-. (Join-Path $PSScriptRoot 'BenchCommon.ps1')   # Get-Median
 
 function Send-Proxy([string]$Line) {
     $proxy.StandardInput.WriteLine($Line)

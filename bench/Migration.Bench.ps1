@@ -41,18 +41,7 @@ param(
 
 $ErrorActionPreference = 'Stop'
 Set-StrictMode -Version Latest
-$repo = Split-Path $PSScriptRoot -Parent
-if (-not $ModulePath) {
-    $version = (Import-PowerShellDataFile (Join-Path $repo 'KvmPS.psd1')).ModuleVersion
-    $ModulePath = Join-Path $repo "output/KvmPS/$version/KvmPS.psd1"
-}
-
-$savedLabId = $env:KVMLAB_ID
-$env:KVMLAB_ID = $LabId
-Import-Module $ModulePath -Force
-. (Join-Path $repo 'tests/common.ps1')   # KvmLab.psm1, New-TinyLabGuest, Clear-LabGuests
-
-. (Join-Path $PSScriptRoot 'BenchCommon.ps1')   # Get-Median
+. (Join-Path $PSScriptRoot 'BenchLab.ps1')   # module, lab instance $LabId, tests/common.ps1, Get-Median
 
 function Format-Row([string]$What, [double[]]$Times) {
     '| {0} | {1} | {2:0} | {3:0} | {4:0} | {5} |' -f $What, $Times.Count, (Get-Median $Times), ($Times | Measure-Object -Minimum).Minimum,

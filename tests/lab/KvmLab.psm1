@@ -115,7 +115,7 @@ function Get-KvmLab {
 function Start-KvmLab {
     [CmdletBinding()]
     param(
-        [ValidateRange(1, 9)][int]$HostCount = 2,
+        [ValidateRange(1, 12)][int]$HostCount = 2,
         [int]$TimeoutSec = 600
     )
     $reason = Get-KvmLabSkipReason
@@ -155,7 +155,7 @@ function Stop-KvmLab {
 function Invoke-KvmLabCommand {
     [CmdletBinding()]
     param(
-        [Parameter(Mandatory, Position = 0)][ValidatePattern('^kvm[1-9]$')][string]$HostName,
+        [Parameter(Mandatory, Position = 0)][ValidatePattern('^kvm([1-9]|1[0-2])$')][string]$HostName,
         [Parameter(Mandatory, Position = 1)][string[]]$Command,
         [string]$InputText,
         [int]$TimeoutSec = 300,
@@ -180,7 +180,7 @@ function Invoke-KvmLabCommand {
 #>
 function Reset-KvmLabHostKey {
     [CmdletBinding(SupportsShouldProcess)]
-    param([Parameter(Mandatory)][ValidatePattern('^kvm[1-9]$')][string]$HostName)
+    param([Parameter(Mandatory)][ValidatePattern('^kvm([1-9]|1[0-2])$')][string]$HostName)
     if (-not $PSCmdlet.ShouldProcess($HostName, 'regenerate ssh host keys')) { return }
     $r = Invoke-LabScript -Arguments @('rekey', $HostName) -TimeoutSec 120
     if ($r.ExitCode -ne 0) { throw (Get-LastLines $r.StdErr 5) }
@@ -194,7 +194,7 @@ function Reset-KvmLabHostKey {
 #>
 function Set-KvmLabLibvirtd {
     param(
-        [Parameter(Mandatory, Position = 0)][ValidatePattern('^kvm[1-9]$')][string]$HostName,
+        [Parameter(Mandatory, Position = 0)][ValidatePattern('^kvm([1-9]|1[0-2])$')][string]$HostName,
         [Parameter(Mandatory, Position = 1)][ValidateSet('Kill', 'Start')][string]$Action
     )
     $r = Invoke-LabScript -Arguments 'libvirtd', $HostName, $Action.ToLowerInvariant() -TimeoutSec 180

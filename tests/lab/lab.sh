@@ -30,7 +30,7 @@ SWITCH_NS=$P-sw
 ROOT_VETH=$P-gw
 NET_PREFIX=198.18.${LAB_ID:-0}               # RFC 2544 benchmarking range: never routed
 GATEWAY=$NET_PREFIX.1
-MAX_HOSTS=9
+MAX_HOSTS=12
 LAB_PASSWORD='KvmLab-Passw0rd!'              # root and every lab user, lab hosts only
 LAB_USERS=(kvmuser kvmnopw kvmlimited)
 DEB_PACKAGES=(libvirt-daemon-system libvirt-clients qemu-system-x86 qemu-utils openssh-server
@@ -52,7 +52,7 @@ T0=$(date +%s%N)
 log() { [[ -n ${KVMLAB_QUIET:-} ]] || printf '[lab %5dms] %s\n' $((($(date +%s%N) - T0) / 1000000)) "$*" >&2; }
 die() { echo "lab.sh: $*" >&2; exit 1; }
 host_ip() { echo "$NET_PREFIX.$((10 + $1))"; }
-host_index() { [[ $1 =~ ^kvm([1-9])$ ]] || die "unknown host '$1' (expected kvm1..kvm$MAX_HOSTS)"; echo "${BASH_REMATCH[1]}"; }
+host_index() { [[ $1 =~ ^kvm([1-9]|1[0-2])$ ]] || die "unknown host '$1' (expected kvm1..kvm$MAX_HOSTS)"; echo "${BASH_REMATCH[1]}"; }
 host_netns() { echo "$P-$1"; }
 host_rt() { echo "$RUNTIME/hosts/$1"; }          # ns files + markers of a running host
 host_state() { echo "$STATE/hosts/$1"; }          # persistent identity (keys, cache, uuid)
@@ -689,7 +689,7 @@ teardown_all() {
   local b
   # registered hosts, and strays: namespaces of a lab whose registry is gone
   # shellcheck disable=SC2046
-  hosts_down $( (registered_hosts; ip netns list 2>/dev/null | awk -v p="$P-" 'index($1, p) == 1 && substr($1, length(p) + 1) ~ /^kvm[1-9]$/ {print substr($1, length(p) + 1)}') | sort -u)
+  hosts_down $( (registered_hosts; ip netns list 2>/dev/null | awk -v p="$P-" 'index($1, p) == 1 && substr($1, length(p) + 1) ~ /^kvm([1-9]|1[0-2])$/ {print substr($1, length(p) + 1)}') | sort -u)
   if [[ -e /run/netns/$SWITCH_NS ]]; then ip netns del "$SWITCH_NS" 2>/dev/null || true; fi
   if [[ -s $RUNTIME/dns.pid ]]; then kill "$(cat "$RUNTIME/dns.pid")" 2>/dev/null || true; fi
   ip link del "$ROOT_VETH" 2>/dev/null || true
@@ -778,7 +778,7 @@ write_lab_files() {
 
 cmd_up() {
   local n=${1:-2} reason i h health rebuilt=() first kept=() pids=()
-  [[ $n =~ ^[1-9]$ ]] || die "host count must be 1..$MAX_HOSTS"
+  [[ $n =~ ^([1-9]|1[0-2])$ ]] || die "host count must be 1..$MAX_HOSTS"
   reason=$(deps_reason) || die "$reason"
   take_lock
   ensure_state

@@ -69,6 +69,13 @@ public sealed class KvmSession
 
     public DateTime ConnectedAt { get; set; }
 
+    /// <summary>
+    /// Batches of commands sent to the host since the session opened. Each batch is one network
+    /// round trip whatever its size, so the difference before and after a command is what that
+    /// command costs on a slow link.
+    /// </summary>
+    public long RoundTrips => Connection?.Shell.RoundTrips ?? 0;
+
     public KvmSessionState State
     {
         get => Connection is null ? _state : Connection.State;

@@ -133,22 +133,23 @@ namespace KvmPS.Security
         }
 
         /// <summary>
-        /// Key types known for the host (port form first, then the plain name as Check falls back to), so a client
-        /// can offer those host key algorithms first: ssh treats ANY other recorded key for the host as "changed",
-        /// whatever its type, so negotiating a type that is not recorded turns a known host into a changed one.
+        /// Key types known for the host, so a client can offer those host key algorithms first: ssh treats ANY other
+        /// recorded key for the host as "changed", whatever its type, so negotiating a type that is not recorded turns
+        /// a known host into a changed one. As OpenSSH's order_hostkeyalgs: only entries for the name connected to
+        /// ("[host]:port" off port 22; the check's fallback to the plain name does not steer the order), and a type
+        /// whose first recorded key is @revoked does not count (ssh then negotiates another known type).
         /// </summary>
         public static RecordedHostKeyTypes RecordedKeyTypes(IReadOnlyList<string> files, string hostName, int port)
         {
             string host = NormalizeNames(new[] { hostName })[0];
-            List<KnownHostsEntry> entries = files.SelectMany(f => KnownHostsFile.Load(f).Entries).ToList();
-            List<KnownHostsEntry> applying = entries.Where(e => e.AppliesTo(FormatHost(host, port))).ToList();
-            if (!applying.Any(e => e.Marker != KnownHostsMarker.Revoked) && port != 22 && port != 0)
-            {
-                applying = entries.Where(e => e.AppliesTo(host)).ToList();
-            }
-
+            List<KnownHostsEntry> applying = files.SelectMany(f => KnownHostsFile.Load(f).Entries)
+                .Where(e => e.AppliesTo(FormatHost(host, port))).ToList();
+            var revoked = new HashSet<string>(
+                applying.Where(e => e.Marker == KnownHostsMarker.Revoked).Select(e => Convert.ToBase64String(e.PlainKeyBlob)), StringComparer.Ordinal);
             List<string> types = applying.Where(e => e.Marker == KnownHostsMarker.None)
-                .Select(e => OpenSshKeyBlob.KeyType(e.PlainKeyBlob)).Distinct(StringComparer.Ordinal).ToList();
+                .GroupBy(e => OpenSshKeyBlob.KeyType(e.PlainKeyBlob), StringComparer.Ordinal)
+                .Where(g => !revoked.Contains(Convert.ToBase64String(g.First().PlainKeyBlob)))
+                .Select(g => g.Key).ToList();
             return new RecordedHostKeyTypes(types, applying.Any(e => e.Marker == KnownHostsMarker.CertificateAuthority));
         }
 

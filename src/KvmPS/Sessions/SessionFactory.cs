@@ -145,9 +145,24 @@ internal static class SessionFactory
             ServerVersion = serverVersion,
             ConnectedAt = DateTime.Now,
         };
+        log?.Invoke(DescribeTrust(host, port, presentedAlgorithm, verdict));
         log?.Invoke($"Connected to {host}:{port} ({serverVersion}) as {user}; offered {auth}.");
         Describe(session, shell);
         return session;
+    }
+
+    // As ssh -v says it: which known_hosts line made the host trusted (a key, or a certificate authority).
+    private static string DescribeTrust(string host, int port, string? algorithm, HostKeyCheckResult? verdict)
+    {
+        if (verdict is null || !verdict.IsTrusted)
+        {
+            return $"The host key of {host}:{port} ({algorithm}) was new: accepted with -AcceptNewHostKey.";
+        }
+
+        string where = verdict.MatchedFile is null ? "" : $" ({verdict.MatchedFile}:{verdict.MatchedLine})";
+        return verdict.Status == HostKeyStatus.TrustedByCertificateAuthority
+            ? $"The host certificate of {host}:{port} ({algorithm}, key {verdict.Fingerprint}) is signed by a trusted certificate authority {verdict.CertificateAuthorityFingerprint}{where}."
+            : $"The host key of {host}:{port} ({algorithm}, {verdict.Fingerprint}) is known and matches{where}.";
     }
 
     private static void StartShell(HostShell shell, ConnectRequest request, CancellationToken cancel)

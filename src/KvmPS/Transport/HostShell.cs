@@ -66,6 +66,7 @@ internal sealed class HostShell : ICommandAborter, IDisposable
     private IChannelFactory? _factory;
     private FramedShell? _control;
     private bool _disposed;
+    private long _roundTrips;
 
     public HostShell(
         Func<CancellationToken, IChannelFactory> connect, ShellElevation elevation, byte[]? sudoPassword, int maxChannels, TimeSpan connectTimeout)
@@ -93,6 +94,9 @@ internal sealed class HostShell : ICommandAborter, IDisposable
             }
         }
     }
+
+    /// <summary>Batches sent to the host so far; a batch is one network round trip whatever its size.</summary>
+    public long RoundTrips => Interlocked.Read(ref _roundTrips);
 
     /// <summary>Raised with the exact text of each command before it is sent (for -Verbose).</summary>
     public Action<string>? CommandLog { get; set; }
@@ -133,6 +137,7 @@ internal sealed class HostShell : ICommandAborter, IDisposable
                 throw new ArgumentException("RunOptions.Groups needs one group per command.", nameof(options));
             }
 
+            Interlocked.Increment(ref _roundTrips);
             return shell.Run(commands, groups, options.Timeout, this, cancel, options.Progress, options.Concurrency);
         }
         catch (HostUnreachableException)
@@ -170,6 +175,7 @@ internal sealed class HostShell : ICommandAborter, IDisposable
                         _control = FramedShell.Start(Factory(CancellationToken.None), _elevation, _sudoPassword, _connectTimeout, CancellationToken.None);
                     }
 
+                    Interlocked.Increment(ref _roundTrips);
                     _control.Run(new[] { abort }, new[] { 0 }, TimeSpan.FromSeconds(10), this, CancellationToken.None);
                 }
             }

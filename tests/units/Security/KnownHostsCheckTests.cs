@@ -327,12 +327,33 @@ namespace KvmPS.Tests.Security
         {
             string file = _dir.Write("known_hosts", TestKeys.Line("kvm1", TestKeys.Rsa(1)), TestKeys.Line("kvm1", HostKey),
                 TestKeys.Line("kvm*", CaKey, "@cert-authority"), TestKeys.Line("[kvm2]:2222", HostKey));
-            RecordedHostKeyTypes kvm1 = KnownHosts.RecordedKeyTypes(new[] { file }, "kvm1", 2222);
+            RecordedHostKeyTypes kvm1 = KnownHosts.RecordedKeyTypes(new[] { file }, "kvm1", 22);
             Assert.Equal(new[] { "ssh-rsa", "ssh-ed25519" }, kvm1.KeyTypes);
             Assert.True(kvm1.HasCertificateAuthority);
+            RecordedHostKeyTypes kvm2 = KnownHosts.RecordedKeyTypes(new[] { file }, "kvm2", 2222);
+            Assert.Equal(new[] { "ssh-ed25519" }, kvm2.KeyTypes);
+            Assert.False(kvm2.HasCertificateAuthority); // "kvm*" does not match "[kvm2]:2222"
             RecordedHostKeyTypes other = KnownHosts.RecordedKeyTypes(new[] { file }, "db1.other", 22);
             Assert.Empty(other.KeyTypes);
             Assert.False(other.HasCertificateAuthority);
+        }
+
+        [Fact]
+        public void RecordedKeyTypesForAnotherPortDoNotFallBackToThePlainName()
+        {
+            // ssh -p 2222 with only "kvm1 <ecdsa>" known offers its default order (ed25519 first) and then finds no
+            // ED25519 key for [kvm1]:2222: it refuses. Offering ecdsa first would accept where ssh refuses.
+            string file = _dir.Write("known_hosts", TestKeys.Line("kvm1", TestKeys.Rsa(1)));
+            Assert.Empty(KnownHosts.RecordedKeyTypes(new[] { file }, "kvm1", 2222).KeyTypes);
+        }
+
+        [Fact]
+        public void RecordedKeyTypesLeaveOutATypeWhoseFirstKeyIsRevoked()
+        {
+            // ssh then negotiates another known type instead of running into the revoked key (measured with OpenSSH 9.2).
+            string file = _dir.Write("known_hosts", TestKeys.Line("kvm1", HostKey), TestKeys.Line("kvm1", TestKeys.Rsa(1)),
+                TestKeys.Line("*", HostKey, "@revoked"));
+            Assert.Equal(new[] { "ssh-rsa" }, KnownHosts.RecordedKeyTypes(new[] { file }, "kvm1", 22).KeyTypes);
         }
 
         private static byte[] Cert(Action<TestCertificate>? configure = null)
