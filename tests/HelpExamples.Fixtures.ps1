@@ -15,6 +15,11 @@ function Get-Guests([string]$HostName) {
     $states
 }
 
+# How often a lab guest has booted: the tiny guest writes "kvmps-tiny: ready" to its serial log each time.
+function Get-BootCount([string]$HostName, [string]$Guest) {
+    [int](Invoke-KvmLabCommand $HostName 'sh', '-c', 'grep -ac "kvmps-tiny: ready" "/var/log/libvirt/qemu/$1-serial.log" || true', sh, $Guest)
+}
+
 function Test-OnHost([string]$HostName, [string]$Script) {
     (Invoke-KvmLabCommand $HostName 'sh', '-c', $Script -IgnoreExitCode -PassThru).ExitCode -eq 0
 }
@@ -315,8 +320,12 @@ $script:Before = @{
         Invoke-KvmLabCommand kvm1 'sh', '-c', 'virsh net-define /dev/stdin >/dev/null && virsh net-start lab >/dev/null' -InputText $xml | Out-Null
     }
     'Restart-KvmGuest'          = { Wait-GuestsBooted }
+    'Restart-KvmGuest Example 1' = { $script:BootsBefore = Get-BootCount kvm1 web1 }
     'Resume-KvmGuest'           = { Invoke-KvmLabCommand kvm1 'sh', '-c', 'virsh suspend web1 && virsh suspend web2' | Out-Null }
     'Stop-KvmGuest'             = { Wait-GuestsBooted }
+    'Suspend-KvmGuest Example 2' = {   # running guests that were never paused, so that "unpaused" proves the example did it
+        Invoke-KvmLabCommand kvm1 'sh', '-c', 'for d in web1 web2; do virsh domstate $d --reason | grep -q unpaused && { virsh destroy $d; virsh start $d; }; done; true' | Out-Null
+    }
     'Wait-KvmGuest Example 1'   = { Invoke-KvmLabCommand kvm1 'sh', '-c', 'virsh destroy web1 && virsh destroy web2' | Out-Null }
     'Wait-KvmGuest Example 2'   = { Invoke-KvmLabCommand kvm1 virsh, destroy, web1 | Out-Null }
 }
@@ -372,7 +381,11 @@ $script:Checks = @{
     'Remove-KvmNetwork Example 1'  = { param($r) Test-Network kvm1 lab | Should -BeFalse }
     'Remove-KvmNetwork Example 2'  = { param($r) Test-Network kvm1 lab | Should -BeFalse; Test-Network kvm1 default | Should -BeTrue }
     'Remove-KvmNetwork Example 3'  = { param($r) $r.HostText | Should -Match 'What if:'; Test-Network kvm1 lab | Should -BeTrue }
-    'Restart-KvmGuest Example 1'   = { param($r) (Get-Guests kvm1).web1 | Should -Be 'running' }
+    'Restart-KvmGuest Example 1'   = { param($r)   # the guest booted once more: its serial log says ready again
+        $deadline = [DateTime]::UtcNow.AddSeconds(120)
+        while ((Get-BootCount kvm1 web1) -le $BootsBefore -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 500 }
+        Get-BootCount kvm1 web1 | Should -BeGreaterThan $BootsBefore
+        (Get-Guests kvm1).web1 | Should -Be 'running' }
     'Restart-KvmGuest Example 3'   = { param($r) $g = Get-Guests kvm1; $g.web1, $g.web2 | Should -Be 'running', 'running' }
     'Resume-KvmGuest Example 1'    = { param($r) (Get-Guests kvm1).web1 | Should -Be 'running' }
     'Resume-KvmGuest Example 2'    = { param($r) $r.Output.Name | Sort-Object | Should -Be 'web1', 'web2'; (Get-Guests kvm1).web2 | Should -Be 'running' }
@@ -383,7 +396,8 @@ $script:Checks = @{
     'Stop-KvmGuest Example 3'      = { param($r) (Get-Guests kvm1).db1 | Should -Be 'shut off' }
     'Stop-KvmGuest Example 4'      = { param($r) (Get-Guests kvm1).Values | Sort-Object -Unique | Should -Be 'shut off'; $r.Output.Count | Should -Be 3 }
     'Suspend-KvmGuest Example 1'   = { param($r) (Get-Guests kvm1).web1 | Should -Be 'paused' }
-    'Suspend-KvmGuest Example 2'   = { param($r) $g = Get-Guests kvm1; $g.web1, $g.web2 | Should -Be 'running', 'running' }
+    'Suspend-KvmGuest Example 2'   = { param($r)   # paused and resumed again: libvirt's reason for running says so
+        foreach ($d in 'web1', 'web2') { Invoke-KvmLabCommand kvm1 virsh, domstate, $d, --reason | Where-Object { $_ } | Should -Be 'running (unpaused)' } }
     'Test-KvmCapability Example 3' = { param($r) (Import-Csv (Join-Path $WorkDir 'kvm-capability.csv')).ComputerName | Sort-Object -Unique | Should -HaveCount 3 }
     'Test-KvmMigration Example 4'  = { param($r) (Get-Guests kvm2).web1 | Should -Be 'running' }
     'Wait-KvmGuest Example 2'      = { param($r) $r.Output.State | Should -Be 'ShutOff' }

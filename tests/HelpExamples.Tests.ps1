@@ -25,7 +25,9 @@ BeforeDiscovery {
     $script:LabSkip = Get-LabSkipAnnounced
     # Every example: its page, number, title, the code to run and the files it reads (yaml blocks
     # before the code whose first line is "# <file name>: ...").
-    $script:Pages = foreach ($file in Get-ChildItem "$PSScriptRoot/../help/en-US" -Filter '*-Kvm*.md' | Sort-Object Name) {
+    # KVMPS_HELP_PAGES (e.g. "Restart-KvmGuest,Suspend-KvmGuest") runs only those pages, for work on them.
+    $only = if ($env:KVMPS_HELP_PAGES) { $env:KVMPS_HELP_PAGES -split "," } else { @() }
+    $script:Pages = foreach ($file in Get-ChildItem "$PSScriptRoot/../help/en-US" -Filter '*-Kvm*.md' | Sort-Object Name | Where-Object { -not $only -or $_.BaseName -in $only }) {
         $lines = Get-Content $file.FullName
         $examples = @(); $current = $null; $fence = $null
         for ($i = 0; $i -lt $lines.Count; $i++) {
