@@ -2,7 +2,7 @@
 # host really is as root would have left it, read with virsh as root inside the host) or is refused with a
 # PermissionDenied error that names the missing privilege, and then the host did not change.
 #
-# Users: root; kvmuser with -SudoCredential (sudo asks a password); kvmnopw (passwordless sudo, not in the
+# Users: root; kvmuser with -SudoCredential (sudo asks a password) and without it; kvmnopw (passwordless sudo, not in the
 # libvirt group); kvmlimited (libvirt group, no sudo); kvmnone (neither: made by this file on the hosts).
 
 BeforeDiscovery {
@@ -10,12 +10,14 @@ BeforeDiscovery {
     $script:LabSkip = Get-LabSkipAnnounced
 
     # Who has which privilege. Root: root itself or sudo. Libvirt: root, or the libvirt group.
+    # kvmuser without -SudoCredential: sudo would ask a password, so the session stays kvmuser (libvirt group).
     $script:Users = @(
-        @{ User = 'root'; Sudo = $false; Root = $true; Libvirt = $true }
-        @{ User = 'kvmuser'; Sudo = $true; Root = $true; Libvirt = $true }
-        @{ User = 'kvmnopw'; Sudo = $false; Root = $true; Libvirt = $true }
-        @{ User = 'kvmlimited'; Sudo = $false; Root = $false; Libvirt = $true }
-        @{ User = 'kvmnone'; Sudo = $false; Root = $false; Libvirt = $false }
+        @{ Name = 'root'; User = 'root'; Sudo = $false; Root = $true; Libvirt = $true }
+        @{ Name = 'kvmuser+sudo'; User = 'kvmuser'; Sudo = $true; Root = $true; Libvirt = $true }
+        @{ Name = 'kvmuser'; User = 'kvmuser'; Sudo = $false; Root = $false; Libvirt = $true }
+        @{ Name = 'kvmnopw'; User = 'kvmnopw'; Sudo = $false; Root = $true; Libvirt = $true }
+        @{ Name = 'kvmlimited'; User = 'kvmlimited'; Sudo = $false; Root = $false; Libvirt = $true }
+        @{ Name = 'kvmnone'; User = 'kvmnone'; Sudo = $false; Root = $false; Libvirt = $false }
     )
 
     # Every cmdlet, in the order a user's cells run (guest cells build on each other). Needs: None (works
@@ -162,11 +164,11 @@ Describe 'Least privilege: every cmdlet x every lab user' -Skip:([bool]$LabSkip)
         @($Table.Keys) | Sort-Object | Should -Be (@($Cells.Cmdlet) | Sort-Object)
     }
 
-    Context '<User>' -ForEach $Users {
+    Context '<Name>' -ForEach $Users {
         BeforeAll {
             $script:C = @{
-                User = $User; Root = $Root; Libvirt = $Libvirt
-                P = New-GuestPrefix "pv$([array]::IndexOf(@('root', 'kvmuser', 'kvmnopw', 'kvmlimited', 'kvmnone'), $User))"
+                User = $User; Name = $Name; Root = $Root; Libvirt = $Libvirt
+                P = New-GuestPrefix 'pv'
                 Net = 'pvn' + [guid]::NewGuid().ToString('N').Substring(0, 6)
             }
             # 1: to start and stop, 2: to remove, 3: running (to suspend), 4: paused (to resume, then move).
@@ -192,7 +194,7 @@ Describe 'Least privilege: every cmdlet x every lab user' -Skip:([bool]$LabSkip)
             $out = @($all | Where-Object { $_ -isnot [System.Management.Automation.ErrorRecord] })
             $after = if ($entry.State) { & $entry.State }
             $Matrix.Add([pscustomobject]@{
-                User = $C.User; Cmdlet = $Cmdlet; Needs = $Needs
+                User = $C.Name; Cmdlet = $Cmdlet; Needs = $Needs
                 Outcome = if ($errors.Count) { 'refused' } else { 'works' }
                 ErrorId = ($errors | ForEach-Object { ($_.FullyQualifiedErrorId -split ',')[0] } | Sort-Object -Unique) -join ' '
                 Message = ($errors | Select-Object -First 1 | ForEach-Object { $_.Exception.Message })
