@@ -1,4 +1,6 @@
 using System.Management.Automation;
+using KvmPS.Facts;
+using KvmPS.Sessions;
 
 namespace KvmPS.Commands;
 
@@ -15,7 +17,14 @@ public sealed class GetKvmHostCommand : KvmHostCmdlet
     {
         ForEachHost("Probing KVM hosts", (session, context) =>
         {
-            context.Output(session.Connection!.GetFacts(session, Refresh.IsPresent, context.Cancel, context.VerboseFor(session.ComputerName)).Info.Copy());
+            HostFacts facts = session.Connection!.GetFacts(session, Refresh.IsPresent, context.Cancel, context.VerboseFor(session.ComputerName));
+            context.Output(facts.Info.Copy());
+            if (PrivilegeFailures.IsLibvirtRefusal(facts.LibvirtRefusal))
+            {
+                // The facts stand, but the guest counts are unknown (-1): say why, as an error a script sees.
+                context.Error(PrivilegeFailures.LibvirtDenied(session, session.ComputerName,
+                    $"Its guest counts are unknown (shown as -1); libvirt said: {facts.LibvirtRefusal}"), session);
+            }
         });
     }
 }

@@ -64,6 +64,15 @@ public sealed class InstallKvmHostCommand : KvmHostCmdlet
             WriteWarning(warning);
         }
 
+        if (!facts.Info.IsElevated && PrivilegeFailures.IsLibvirtRefusal(facts.LibvirtRefusal))
+        {
+            // Without libvirt the plan cannot see the networks and pools it would start: an empty
+            // plan would claim there is nothing to do.
+            WriteFailure(PrivilegeFailures.LibvirtDenied(session, host,
+                $"Whether its networks and storage pools need starting cannot be checked; libvirt said: {facts.LibvirtRefusal}"), host);
+            return false;
+        }
+
         if (plan.IsEmpty)
         {
             WriteVerbose($"[{host}] Nothing to install: {plan.Platform.Name} already has {string.Join(", ", plan.Platform.Packages)} and libvirt runs.");

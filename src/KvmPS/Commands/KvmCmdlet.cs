@@ -4,6 +4,7 @@ using System.Collections.Generic;
 using System.Management.Automation;
 using System.Threading;
 using System.Threading.Tasks;
+using KvmPS.Sessions;
 using KvmPS.Transport;
 
 namespace KvmPS.Commands;
@@ -132,7 +133,8 @@ public abstract class KvmCmdlet : PSCmdlet, IDisposable
             _ => new KvmException("UnexpectedError", ErrorCategory.NotSpecified, exception.Message,
                 "This is probably a bug in KvmPS; please report it with the output of -Verbose.", exception),
         };
-        return mapped.ToErrorRecord(target);
+        // A missing privilege is named as such, whichever step ran into it.
+        return (PrivilegeFailures.Classify(mapped, target) ?? mapped).ToErrorRecord(target);
     }
 
     // Stable per activity so that Write-Progress bars of the same work replace each other.

@@ -119,13 +119,16 @@ internal static class MigrationChecks
             return;
         }
 
+        // The SSH client is whoever runs the source's commands: an unelevated session's own user, with its own keys.
+        string user = facts.SourceUser;
+        string home = user == "root" ? "/root" : "~" + user;
         string last = FirstLine(string.Join("\n", src.TrustOutput.Split('\n').Reverse()), "no output");
         add("SshTrust", src.TrustExitCode == 0 ? KvmCheckStatus.Pass : KvmCheckStatus.Fail,
-            src.TrustExitCode == 0 ? $"{facts.Source}: root reaches libvirt on {facts.DestinationAddress} over SSH without a password"
-            : src.TrustExitCode < 0 ? "not tested" : $"{facts.Source}: root cannot reach libvirt on {facts.DestinationAddress} over SSH (exit code {src.TrustExitCode}): {last}",
+            src.TrustExitCode == 0 ? $"{facts.Source}: {user} reaches libvirt on {facts.DestinationAddress} over SSH without a password"
+            : src.TrustExitCode < 0 ? "not tested" : $"{facts.Source}: {user} cannot reach libvirt on {facts.DestinationAddress} over SSH (exit code {src.TrustExitCode}): {last}",
             last.IndexOf("Host key verification failed", StringComparison.Ordinal) >= 0
-                ? $"On {facts.Source} as root, check and add {facts.Destination}'s host key: ssh-keyscan -p {facts.SshPort} {facts.DestinationAddress} >> /root/.ssh/known_hosts (compare its fingerprint first)."
-                : $"On {facts.Source} as root: ssh-keygen -t ed25519 (if there is no key), then ssh-copy-id -p {facts.SshPort} root@{facts.DestinationAddress}.");
+                ? $"On {facts.Source} as {user}, check and add {facts.Destination}'s host key: ssh-keyscan -p {facts.SshPort} {facts.DestinationAddress} >> {home}/.ssh/known_hosts (compare its fingerprint first)."
+                : $"On {facts.Source} as {user}: ssh-keygen -t ed25519 (if there is no key), then ssh-copy-id -p {facts.SshPort} {(user == "root" ? "root" : "<user on the destination>")}@{facts.DestinationAddress}{(user == "root" ? "." : "; or connect as root or as a user with sudo.")}");
     }
 
     private static void Cpu(MigrationFacts facts, Action<string, KvmCheckStatus, string, string> add)

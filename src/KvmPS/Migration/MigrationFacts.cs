@@ -28,6 +28,9 @@ internal sealed class MigrationFacts
 
     public int SshPort { get; set; } = 22;
 
+    /// <summary>Who runs the source's commands (root, or the session's unelevated user): that user's SSH trust carries the move.</summary>
+    public string SourceUser { get; set; } = "root";
+
     public MigrationSourceFacts SourceFacts { get; }
 
     public MigrationDefinition Definition { get; }

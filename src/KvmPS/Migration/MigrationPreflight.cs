@@ -121,6 +121,7 @@ internal static class MigrationPreflight
                 DestinationAddress = destination.Address,
                 DataAddress = dataAddress,
                 SshPort = destination.Port,
+                SourceUser = source.IsElevated || source.UserName.Length == 0 ? "root" : source.UserName,
                 Live = active && !offline,
                 IncludeStorage = includeStorage,
                 TrustMode = trustMode,

@@ -206,6 +206,9 @@ internal sealed class NetworkFacts
     /// <summary>Bridges that libvirt networks own (virbr0 of "default"), bridge name to network name.</summary>
     public Dictionary<string, string> LibvirtBridges { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>Why virsh could not list the networks (empty when it could): LibvirtBridges is then unknown, not empty.</summary>
+    public string LibvirtRefusal { get; set; } = "";
+
     /// <summary>/etc/redhat-release's major version, or 0 (not RHEL-like or unknown).</summary>
     public int RhelMajor { get; set; }
 

@@ -17,7 +17,7 @@ internal static partial class NetworkFactsParser
     private static readonly HashSet<string> SectionNames = new(StringComparer.Ordinal)
     {
         "links", "addrs", "routes", "routes6", "resolv", "sys", "brctl", "nm", "nmdevices", "nmconnections",
-        "nmprofiles", "nmprofile", "ifcfg", "routefile", "network", "tools", "netservice", "release", "libvirtnets", "end",
+        "nmprofiles", "nmprofile", "ifcfg", "routefile", "network", "tools", "netservice", "release", "libvirtnets", "libvirtrefusal", "end",
     };
 
     /// <summary>Link kinds as `ip -d link` names them (the rtnetlink kind); anything not listed is not a kind.</summary>
@@ -96,6 +96,9 @@ internal static partial class NetworkFactsParser
                         facts.LibvirtBridges[words[1]] = words[0];
                     }
 
+                    break;
+                case "libvirtrefusal":
+                    facts.LibvirtRefusal = string.Join(" ", section.Lines.Select(l => l.Trim()));
                     break;
                 default:
                     ParseConfigSection(facts, section);

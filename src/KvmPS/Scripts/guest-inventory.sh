@@ -9,13 +9,17 @@
 # ';'-separated argument: fed on stdin, virsh would echo prompts into the output.
 uri=qemu:///system
 if [ $# -eq 0 ]; then
-    set -- $(virsh -c "$uri" list --all --uuid) || exit $?
+    # Not `set -- $(virsh ...) || exit`: set succeeds whatever virsh did, and a refused
+    # connection (no libvirt group, no sudo) would read as a host without guests.
+    all=$(virsh -c "$uri" list --all --uuid) || exit $?
+    set -- $all
 fi
 for u in "$@"; do
     # The arguments are UUIDs; anything else could be virsh syntax, so it is refused.
     case "$u" in ''|*[!0-9a-fA-F-]*) echo "not a UUID: $u" >&2; exit 2 ;; esac
 done
-running=" $(virsh -c "$uri" list --uuid | tr '\n' ' ') "
+running=$(virsh -c "$uri" list --uuid) || exit $?
+running=" $(printf '%s\n' "$running" | tr '\n' ' ') "
 batch=
 agents=
 count=0

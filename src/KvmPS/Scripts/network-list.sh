@@ -2,7 +2,10 @@
 # Output: "@@net <uuid>" then net-info, "@@xml" then net-dumpxml, per network; "@@end".
 # Networks are named by UUID in the ';'-separated virsh command: a name could hold virsh syntax.
 uri=qemu:///system
-set -- $(virsh -c "$uri" net-list --all --uuid) || exit $?
+# Not `set -- $(virsh ...) || exit`: set succeeds whatever virsh did (a refused connection
+# would read as a host without networks).
+all=$(virsh -c "$uri" net-list --all --uuid) || exit $?
+set -- $all
 batch=
 for u in "$@"; do
     case "$u" in ''|*[!0-9a-fA-F-]*) echo "not a UUID: $u" >&2; exit 2 ;; esac

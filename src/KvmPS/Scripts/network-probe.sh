@@ -114,11 +114,16 @@ for f in /etc/rc.d/init.d/network /etc/init.d/network; do
 done
 section release; cat /etc/redhat-release
 # The bridges libvirt's networks own (virbr0 of "default"): "<network> <bridge>".
+# A user libvirt refuses would see none: its reason goes to "libvirtrefusal" instead.
 section libvirtnets
 if command -v virsh >/dev/null 2>&1; then
-    for n in $(virsh -c qemu:///system net-list --all --name); do
-        printf '%s %s\n' "$n" "$(virsh -c qemu:///system net-info "$n" | sed -n 's/^Bridge: *//p')"
-    done
+    if nets=$(virsh -c qemu:///system net-list --all --name 2>&1); then
+        for n in $nets; do
+            printf '%s %s\n' "$n" "$(virsh -c qemu:///system net-info "$n" | sed -n 's/^Bridge: *//p')"
+        done
+    else
+        section libvirtrefusal; printf '%s\n' "$nets" | head -n 2
+    fi
 fi
 section end
 exit 0

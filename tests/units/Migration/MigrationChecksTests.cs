@@ -53,7 +53,7 @@ dir {(shared ? "shared" : "local")} /srv/iso
 
     private static List<KvmMigrationCheck> Checks(
         Action<MigrationSourceFacts>? source = null, Action<MigrationDestinationFacts>? destination = null, string? xml = null,
-        bool shared = true, bool live = true, bool includeStorage = false, string address = "198.18.0.12")
+        bool shared = true, bool live = true, bool includeStorage = false, string address = "198.18.0.12", string sourceUser = "root")
     {
         MigrationSourceFacts src = Source(live ? "running" : "shut off");
         source?.Invoke(src);
@@ -65,6 +65,7 @@ dir {(shared ? "shared" : "local")} /srv/iso
             DataAddress = address,
             Live = live,
             IncludeStorage = includeStorage,
+            SourceUser = sourceUser,
         };
         return MigrationChecks.Evaluate(facts);
     }
@@ -215,6 +216,20 @@ dir {(shared ? "shared" : "local")} /srv/iso
 
         KvmMigrationCheck resolved = Check(Checks(address: "kvm2.example.test", source: s => s.Resolved.Add("10.0.0.12")), "NameResolution");
         Assert.Equal("kvm1 resolves kvm2.example.test to 10.0.0.12", resolved.Detail);
+    }
+
+    [Fact]
+    public void NoTrustNamesTheUserWhoseKeysCarryTheMove()
+    {
+        // An unelevated session's own user runs ssh on the source, not root.
+        KvmMigrationCheck check = Check(Checks(sourceUser: "kvmlimited", source: s =>
+        {
+            s.TrustExitCode = 255;
+            s.TrustOutput = "Host key verification failed.";
+        }), "SshTrust");
+        Assert.Contains("kvm1: kvmlimited cannot reach libvirt", check.Detail, StringComparison.Ordinal);
+        Assert.Contains(">> ~kvmlimited/.ssh/known_hosts", check.Remediation, StringComparison.Ordinal);
+        Assert.DoesNotContain("root", check.Detail, StringComparison.Ordinal);
     }
 
     [Fact]
