@@ -100,6 +100,10 @@ foreach ($bad in $BadSpecFiles) { New-KvmGuest -Session $RootSession -Spec $bad 
     'wrong ssh password' = @'
 Connect-KvmHost -ComputerName $A -Credential ([pscredential]::new('kvmlimited', $Sec.WrongSshPassword)) -KnownHostsPath $KH
 '@
+    # -ErrorAction Stop: the error ends the script, so Invoke() throws it (the Terminating place).
+    'wrong ssh password, Stop' = @'
+Connect-KvmHost -ComputerName $A -Credential ([pscredential]::new('kvmlimited', $Sec.WrongSshPassword)) -KnownHostsPath $KH -ErrorAction Stop
+'@
     'wrong sudo password' = @'
 Connect-KvmHost -ComputerName $A -UserName kvmuser -KeyFilePath $LabKey -KnownHostsPath $KH -SudoCredential ([pscredential]::new('kvmuser', $Sec.WrongSudoPassword))
 # A user sudo refuses whatever the password: the right one is typed into the wrong place.
@@ -117,6 +121,7 @@ $global:ErrorDump = $Error | ForEach-Object {
     $_.Exception | Format-List * -Force | Out-String -Width 4096
     $_.InvocationInfo | Format-List * -Force | Out-String -Width 4096
 }
+$ErrorDump += Get-Error -Newest $Error.Count | Out-String -Width 4096
 $ErrorDump | Out-Host
 $null = Stop-Transcript
 $ErrorDump
@@ -153,6 +158,7 @@ foreach ($name in $scenarios.Keys) {
     }
     $summary[$name] = [ordered]@{
         ErrorIds = @($ps.Streams.Error | ForEach-Object FullyQualifiedErrorId)
+        Messages = @($ps.Streams.Error | ForEach-Object { $_.Exception.Message })
         Thrown   = "$thrown"
         Output   = @($out | ForEach-Object { $_.PSObject.TypeNames[0] })
         Elevated = @($out | Where-Object { $_ -is [KvmPS.KvmSession] } | ForEach-Object { "$($_.UserName):$($_.IsElevated):$($_.Elevation)" })

@@ -41,6 +41,20 @@ BeforeAll {
         Invoke-KvmLabCommand $HostName 'sh', '-c', $script -InputText (($Lines -join "`n") + "`n") | Out-Null
     }
 
+    # Files on a lab host holding a marker: plain and base64 with grep -F, UTF-16 with one grep -P
+    # alternation (the UTF-16LE bytes are also in UTF-16BE), NULs dropped from what matched, so a UTF-16
+    # match reads as the marker. Patterns travel on stdin (printf is a builtin), never on a command
+    # line. Returns the number of files searched, then "file:match" lines.
+    function script:Search-LabHostFile([string]$HostName) {
+        $forms = foreach ($m in $Secrets.Values) { Get-MarkerForm $m }
+        $utf16 = ($Secrets.Values | ForEach-Object { (($_.ToCharArray() | ForEach-Object { '\x{0:x2}' -f [int]$_ }) -join '\x00') }) -join '|'
+        $dirs = '/tmp /var/tmp /run /root /home /var/log /etc/libvirt /var/lib/libvirt'
+        $script = "find $dirs -type f 2>/dev/null | wc -l`n" +
+            "printf '%s\n' $(($forms | ForEach-Object { "'$_'" }) -join ' ') | grep -raoF -D skip -f - $dirs 2>/dev/null`n" +
+            "printf '%s\n' '$utf16' | grep -raoP -D skip -f - $dirs 2>/dev/null | tr -d '\000'`nexit 0`n"
+        Invoke-KvmLabCommand $HostName 'sh', '-s' -InputText $script
+    }
+
     # Which secrets' markers a text holds: one finding per secret and form.
     function script:Find-Marker([string]$Text, [string]$Place, [string]$Where, [switch]$Bytes) {
         if (-not $Text) { return }
@@ -178,20 +192,9 @@ echo "$n $sudo" > "$out.count"
         $Searched.ProcessList = "$($Sampled[0]) samples"
         foreach ($line in (Get-Content "$Work/ps-hits")) { foreach ($f in (Find-Marker $line 'ProcessList' 'process list')) { $findings.Add($f) } }
 
-        # Files on the host: plain and base64 with grep -F, UTF-16 with one grep -P alternation;
-        # NULs dropped from what matched, so a UTF-16 match reads as the marker.
-        $forms = foreach ($m in $Secrets.Values) { Get-MarkerForm $m }
-        $utf16 = ($Secrets.Values | ForEach-Object {
-            $chars = $_.ToCharArray() | ForEach-Object { '\x{0:x2}' -f [int]$_ }
-            '(?:' + ($chars -join '\x00') + ')|(?:\x00' + ($chars -join '\x00') + ')'
-        }) -join '|'
-        $dirs = '/tmp /var/tmp /run /root /home /var/log /etc/libvirt /var/lib/libvirt'
-        $hostScript = "printf '%s\n' $(($forms | ForEach-Object { "'$_'" }) -join ' ') | grep -raoF -D skip -f - $dirs 2>/dev/null`n" +
-            "printf '%s\n' '$utf16' | grep -raoP -D skip -f - $dirs 2>/dev/null | tr -d '\000'`n" +
-            "echo files=`$(find $dirs -type f 2>/dev/null | wc -l)`nexit 0`n"
-        $hostHits = Invoke-KvmLabCommand $h.name 'sh', '-s' -InputText $hostScript
-        $Searched.HostFiles = ($hostHits | Where-Object { $_ -like 'files=*' }) -replace 'files=', '' -replace '$', ' files'
-        foreach ($line in ($hostHits | Where-Object { $_ -notlike 'files=*' })) { foreach ($f in (Find-Marker $line 'HostFiles' 'host file')) { $findings.Add($f) } }
+        $hostHits = @(Search-LabHostFile $h.name)
+        $Searched.HostFiles = "$($hostHits[0]) files"
+        foreach ($line in ($hostHits | Select-Object -Skip 1)) { foreach ($f in (Find-Marker $line 'HostFiles' 'host file')) { $findings.Add($f) } }
 
         # Files here: the child's HOME and temp directory, and whatever appeared in /tmp and /var/tmp
         # while it ran (the work directory holds the markers on purpose and is left out).
@@ -240,8 +243,10 @@ echo "$n $sudo" > "$out.count"
 
     It 'refused every wrong secret with an error (the error paths were searched)' {
         $Run.Summary['wrong ssh password'].ErrorIds | Should -BeLike 'AuthenticationFailed,*'
+        $Run.Summary['wrong ssh password, Stop'].Thrown | Should -BeLike '*refused authentication*'
         $Run.Summary['wrong sudo password'].ErrorIds | Should -Be @('SudoFailed,KvmPS.Commands.ConnectKvmHostCommand', 'SessionShellFailed,KvmPS.Commands.ConnectKvmHostCommand')
         $Run.Summary['wrong key passphrase'].ErrorIds | Should -BeLike 'AuthenticationFailed,*'
+        $Run.Summary['wrong key passphrase'].Messages | Should -BeLike '*-KeyPassphrase does not decrypt it*'
         @($Run.Summary['spec password'].ErrorIds | Where-Object { $_ -like 'GuestSpecInvalid,*' }).Count | Should -Be 6
         $Run.Summary['guest password'].ErrorIds | Should -Contain 'ConflictingCloudInit,KvmPS.Commands.NewKvmGuestCommand'
     }
