@@ -244,7 +244,9 @@ echo "$n $sudo" > "$out.count"
     It 'refused every wrong secret with an error (the error paths were searched)' {
         $Run.Summary['wrong ssh password'].ErrorIds | Should -BeLike 'AuthenticationFailed,*'
         $Run.Summary['wrong ssh password, Stop'].Thrown | Should -BeLike '*refused authentication*'
-        $Run.Summary['wrong sudo password'].ErrorIds | Should -Be @('SudoFailed,KvmPS.Commands.ConnectKvmHostCommand', 'SessionShellFailed,KvmPS.Commands.ConnectKvmHostCommand')
+        # A user sudo refuses is told so (SudoFailed: check sudo -l), not that its shell failed to start.
+        $Run.Summary['wrong sudo password'].ErrorIds | Should -Be @('SudoFailed,KvmPS.Commands.ConnectKvmHostCommand', 'SudoFailed,KvmPS.Commands.ConnectKvmHostCommand')
+        $Run.Summary['wrong sudo password'].Messages[1] | Should -BeLike '*not in the sudoers file*'
         $Run.Summary['wrong key passphrase'].ErrorIds | Should -BeLike 'AuthenticationFailed,*'
         $Run.Summary['wrong key passphrase'].Messages | Should -BeLike '*-KeyPassphrase does not decrypt it*'
         @($Run.Summary['spec password'].ErrorIds | Where-Object { $_ -like 'GuestSpecInvalid,*' }).Count | Should -Be 6
