@@ -128,12 +128,24 @@ internal sealed class SshConnector : ISshConnector
             tried.Add($"key {key.Path} (skipped: it is protected by a passphrase; pass -KeyPassphrase)");
             return null;
         }
+        catch (SshException e) when (key.Passphrase is not null && IsWrongPassphrase(e))
+        {
+            // SSH.NET says so with the numbers it decrypted ("random check bytes ... (1327537351 <->
+            // -1734948056)"): noise that does not tell the user the passphrase is what is wrong.
+            tried.Add($"key {key.Path} (skipped: -KeyPassphrase does not decrypt it)");
+            return null;
+        }
         catch (Exception e) when (e is SshException || e is IOException || e is UnauthorizedAccessException || e is ArgumentException)
         {
             tried.Add($"key {key.Path} (unusable: {e.Message})");
             return null;
         }
     }
+
+    // OpenSSH-format keys fail their check numbers, PuTTY keys their MAC, with a wrong passphrase.
+    private static bool IsWrongPassphrase(SshException e)
+        => e.Message.IndexOf("check bytes", StringComparison.OrdinalIgnoreCase) >= 0
+            || e.Message.IndexOf("MAC verification failed", StringComparison.OrdinalIgnoreCase) >= 0;
 
     private static void Dispose(SshClient client, AgentIdentities? agent)
     {

@@ -37,6 +37,7 @@ internal sealed class FramedShell : IDisposable
     private readonly string _marker;
     private readonly BlockingCollection<ShellFrame?> _frames = new();
     private readonly StringBuilder _stderrTail = new();
+    private readonly ManualResetEventSlim _stderrEnded = new();
     private int _nextBatch;
     private volatile bool _broken;
 
@@ -193,7 +194,18 @@ internal sealed class FramedShell : IDisposable
             bool passwordSent = false;
             while (true)
             {
-                ShellFrame? frame = Take(TimeSpan.FromMilliseconds(200), cancel);
+                ShellFrame? frame;
+                try
+                {
+                    frame = Take(TimeSpan.FromMilliseconds(200), cancel);
+                }
+                catch (HostUnreachableException) when (passwordSent && StderrTail().Length > 0)
+                {
+                    // sudo exits right after "... is not in the sudoers file": a refusal to report as
+                    // such (check sudo -l), not a session shell that failed to start.
+                    throw new UnauthorizedAccessException("sudo refused to elevate: " + StderrTail());
+                }
+
                 cancel.ThrowIfCancellationRequested();
                 if (frame is null)
                 {
@@ -295,6 +307,9 @@ internal sealed class FramedShell : IDisposable
     {
         if (_broken)
         {
+            // stdout and stderr are read by two threads: what the host printed last (sudo's "not in
+            // the sudoers file") may still be on its way when stdout's end is seen.
+            _stderrEnded.Wait(TimeSpan.FromSeconds(1));
             string tail = StderrTail();
             throw new HostUnreachableException(
                 tail.Length == 0 ? "The session shell on the host ended (connection lost)." : "The session shell on the host ended: " + tail);
@@ -371,6 +386,10 @@ internal sealed class FramedShell : IDisposable
         catch (Exception e) when (e is IOException || e is ObjectDisposedException || e is InvalidOperationException)
         {
             // Diagnostics only: losing the tail of stderr is acceptable.
+        }
+        finally
+        {
+            _stderrEnded.Set();
         }
     }
 
