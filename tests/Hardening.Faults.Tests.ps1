@@ -133,6 +133,8 @@ echo "fired $n" > "$mark"
             }
 
             foreach ($name in $done) { $truth[$name] | Should -Be 'shut off' -Because "$name was reported done" }
+            # A done guest shows its state after the action, or Unknown when it could not be read again.
+            foreach ($g in $Result.Out) { "$($g.State)" | Should -BeIn 'ShutOff', 'Unknown' -Because "$($g.Name) was returned as done" }
             foreach ($e in $unknown) {
                 $e.Exception.Message | Should -Match 'state is unknown'
                 $e.ErrorDetails.RecommendedAction | Should -BeLike "*Get-KvmGuest -ComputerName $($S.ComputerName) -Name '$($e.TargetObject.Name)'*"
@@ -205,5 +207,29 @@ echo "fired $n" > "$mark"
             Invoke-KvmLabCommand kvm1 'sh', '-c', 'for p in /var/run/libvirt/qemu/"$1"*.pid; do kill -CONT "$(cat "$p")"; done; exit 0', 'thaw', $P | Out-Null
             Set-KvmLabLibvirtd kvm1 Start
         }
+    }
+
+    It 'libvirtd down before the bulk operation: every piped guest gets an error saying nothing was changed' {
+        $guests = @(Get-KvmGuest -Session $S -Name "$P*")
+        Set-KvmLabLibvirtd kvm1 Kill
+        try { $out = @($guests | Stop-KvmGuest -Force -PassThru -Confirm:$false -ErrorVariable failed -ErrorAction SilentlyContinue) }
+        finally {
+            Invoke-KvmLabCommand kvm1 'sh', '-c', 'for p in /var/run/libvirt/qemu/"$1"*.pid; do kill -CONT "$(cat "$p")"; done; exit 0', 'thaw', $P | Out-Null
+            Set-KvmLabLibvirtd kvm1 Start
+        }
+        $truth = Get-HostTruth
+        $script:Trials.Add([pscustomobject]@{ Fault = 'libvirtd down before'; Guests = $Count; Done = $out.Count; Failed = $failed.Count; Unknown = 0
+                OtherErrors = @($failed | Where-Object { $_.TargetObject -isnot [KvmPS.KvmGuest] }).Count
+                HostOff = @($truth.Values | Where-Object { $_ -eq 'shut off' }).Count; DoneState = ''
+                ErrorIds = (@($failed | ForEach-Object { $_.FullyQualifiedErrorId -replace ',.*' }) | Sort-Object -Unique) -join ' ' })
+        $out | Should -BeNullOrEmpty
+        foreach ($g in $guests) {
+            $mine = @($failed | Where-Object { $_.TargetObject.Uuid -eq $g.Uuid })
+            $mine.Count | Should -Be 1 -Because "$($g.Name) must have exactly one outcome"
+            $mine[0].FullyQualifiedErrorId | Should -BeLike 'GuestActionNotRun,*'
+            $mine[0].Exception.Message | Should -BeLike "*was not run for '$($g.Name)' (nothing was changed)*"
+        }
+        @($truth.Values | Where-Object { $_ -ne 'running' }) | Should -BeNullOrEmpty -Because 'nothing was changed'
+        Assert-Reconnects
     }
 }

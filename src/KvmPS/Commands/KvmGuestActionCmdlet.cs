@@ -87,33 +87,25 @@ public abstract class KvmGuestActionCmdlet : KvmGuestCmdlet
         IReadOnlyList<HostWork> hosts = HostWorkItems();
         RunParallel(hosts.Select((w, i) => (w, i)).ToList(), ThrottleLimit, "Reading guests", x => x.w.Describe(), (item, context) =>
         {
-            KvmSession session = HostTargets.Resolve(item.w.Target, context);
-            Action<string> log = context.VerboseFor(session.ComputerName);
-            List<KvmGuest> inventory;
-            string extra = "";
-            RemoteCommand? planning = PlanningCommand();
-            if (planning is null)
+            try
             {
-                inventory = GuestScripts.ReadGuests(session, context.Cancel, log);
+                ReadHost(item.w, item.i, planned, context);
             }
-            else
+            catch (Exception e) when (item.w.Guests.Count > 0 && e is not OperationCanceledException)
             {
-                BatchResult read = session.Connection!.Shell.Run(new[] { GuestScripts.Inventory(), planning }, GuestScripts.InventoryOptions, context.Cancel, log);
-                CommandResult failed = read.Results.FirstOrDefault(r => !r.Succeeded);
-                if (failed is not null)
+                // Nothing was changed on the host yet: each piped guest still gets an outcome of its own.
+                ErrorRecord mapped = ToErrorRecord(e, null);
+                foreach (KvmGuest guest in item.w.Guests)
                 {
-                    throw new KvmException("GuestListFailed", ErrorCategory.ResourceUnavailable, $"Could not read the guests of {session.ComputerName}: {failed.Describe()}",
-                        "Check that libvirt runs on the host and that the session may use it.");
+                    context.Error(new KvmException("GuestActionNotRun", mapped.CategoryInfo.Category,
+                        $"{ActionDescription} was not run for '{guest.Name}' (nothing was changed): {e.Message}",
+                        mapped.ErrorDetails?.RecommendedAction ?? "Run the command again once the host answers."), guest);
                 }
 
-                inventory = GuestInventoryParser.Parse(session.ComputerName, read[0].StdoutText, session);
-                extra = read[1].StdoutText;
-            }
-
-            var view = new HostView(inventory, extra);
-            foreach (KvmGuest guest in Select(item.w, inventory, session, context))
-            {
-                planned.Enqueue((item.i, session, guest, Plan(guest, view)));
+                if (item.w.All || item.w.Patterns.Count > 0)
+                {
+                    throw;
+                }
             }
         }, x => x.w.Describe());
 
@@ -145,6 +137,39 @@ public abstract class KvmGuestActionCmdlet : KvmGuestCmdlet
         }
 
         RunParallel(approved.ToList(), ThrottleLimit, ActionDescription, a => a.Key.ComputerName, (host, context) => Apply(host.Key, host.Value, context), a => a.Key.ComputerName);
+    }
+
+    /// <summary>The first round trip on one host: its guests, and the plan for each guest asked for.</summary>
+    private void ReadHost(HostWork work, int order, ConcurrentQueue<(int Order, KvmSession Session, KvmGuest Guest, GuestAction Action)> planned, WorkContext context)
+    {
+        KvmSession session = HostTargets.Resolve(work.Target, context);
+        Action<string> log = context.VerboseFor(session.ComputerName);
+        List<KvmGuest> inventory;
+        string extra = "";
+        RemoteCommand? planning = PlanningCommand();
+        if (planning is null)
+        {
+            inventory = GuestScripts.ReadGuests(session, context.Cancel, log);
+        }
+        else
+        {
+            BatchResult read = session.Connection!.Shell.Run(new[] { GuestScripts.Inventory(), planning }, GuestScripts.InventoryOptions, context.Cancel, log);
+            CommandResult failed = read.Results.FirstOrDefault(r => !r.Succeeded);
+            if (failed is not null)
+            {
+                throw new KvmException("GuestListFailed", ErrorCategory.ResourceUnavailable, $"Could not read the guests of {session.ComputerName}: {failed.Describe()}",
+                    "Check that libvirt runs on the host and that the session may use it.");
+            }
+
+            inventory = GuestInventoryParser.Parse(session.ComputerName, read[0].StdoutText, session);
+            extra = read[1].StdoutText;
+        }
+
+        var view = new HostView(inventory, extra);
+        foreach (KvmGuest guest in Select(work, inventory, session, context))
+        {
+            planned.Enqueue((order, session, guest, Plan(guest, view)));
+        }
     }
 
     private void Apply(KvmSession session, List<(KvmGuest Guest, GuestAction Action)> work, WorkContext context)

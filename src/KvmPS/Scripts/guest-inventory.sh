@@ -15,7 +15,10 @@ for u in "$@"; do
     # The arguments are UUIDs; anything else could be virsh syntax, so it is refused.
     case "$u" in ''|*[!0-9a-fA-F-]*) echo "not a UUID: $u" >&2; exit 2 ;; esac
 done
-running=" $(virsh -c "$uri" list --uuid | tr '\n' ' ') "
+# Checked: with libvirtd down, an inventory of given UUIDs would otherwise succeed empty, and the
+# caller would take "not listed" for "gone" (a guest just stopped was returned as still running).
+running=$(virsh -c "$uri" list --uuid) || exit $?
+running=" $(echo $running) "
 batch=
 agents=
 count=0
