@@ -9,7 +9,10 @@
 # ';'-separated argument: fed on stdin, virsh would echo prompts into the output.
 uri=qemu:///system
 if [ $# -eq 0 ]; then
-    set -- $(virsh -c "$uri" list --all --uuid) || exit $?
+    # Not "set -- $(virsh ...) || exit": set's own status is 0, so a failed virsh (libvirtd down)
+    # listed no guests, and every guest asked for was reported gone (GuestNotFound).
+    all=$(virsh -c "$uri" list --all --uuid) || exit $?
+    set -- $all
 fi
 for u in "$@"; do
     # The arguments are UUIDs; anything else could be virsh syntax, so it is refused.
