@@ -87,33 +87,25 @@ public abstract class KvmGuestActionCmdlet : KvmGuestCmdlet
         IReadOnlyList<HostWork> hosts = HostWorkItems();
         RunParallel(hosts.Select((w, i) => (w, i)).ToList(), ThrottleLimit, "Reading guests", x => x.w.Describe(), (item, context) =>
         {
-            KvmSession session = HostTargets.Resolve(item.w.Target, context);
-            Action<string> log = context.VerboseFor(session.ComputerName);
-            List<KvmGuest> inventory;
-            string extra = "";
-            RemoteCommand? planning = PlanningCommand();
-            if (planning is null)
+            try
             {
-                inventory = GuestScripts.ReadGuests(session, context.Cancel, log);
+                ReadHost(item.w, item.i, planned, context);
             }
-            else
+            catch (Exception e) when (item.w.Guests.Count > 0 && e is not OperationCanceledException)
             {
-                BatchResult read = session.Connection!.Shell.Run(new[] { GuestScripts.Inventory(), planning }, GuestScripts.InventoryOptions, context.Cancel, log);
-                CommandResult failed = read.Results.FirstOrDefault(r => !r.Succeeded);
-                if (failed is not null)
+                // Nothing was changed on the host yet: each piped guest still gets an outcome of its own.
+                ErrorRecord mapped = ToErrorRecord(e, null);
+                foreach (KvmGuest guest in item.w.Guests)
                 {
-                    throw new KvmException("GuestListFailed", ErrorCategory.ResourceUnavailable, $"Could not read the guests of {session.ComputerName}: {failed.Describe()}",
-                        "Check that libvirt runs on the host and that the session may use it.");
+                    context.Error(new KvmException("GuestActionNotRun", mapped.CategoryInfo.Category,
+                        $"{ActionDescription} was not run for '{guest.Name}' (nothing was changed): {e.Message}",
+                        mapped.ErrorDetails?.RecommendedAction ?? "Run the command again once the host answers."), guest);
                 }
 
-                inventory = GuestInventoryParser.Parse(session.ComputerName, read[0].StdoutText, session);
-                extra = read[1].StdoutText;
-            }
-
-            var view = new HostView(inventory, extra);
-            foreach (KvmGuest guest in Select(item.w, inventory, session, context))
-            {
-                planned.Enqueue((item.i, session, guest, Plan(guest, view)));
+                if (item.w.All || item.w.Patterns.Count > 0)
+                {
+                    throw;
+                }
             }
         }, x => x.w.Describe());
 
@@ -145,6 +137,39 @@ public abstract class KvmGuestActionCmdlet : KvmGuestCmdlet
         }
 
         RunParallel(approved.ToList(), ThrottleLimit, ActionDescription, a => a.Key.ComputerName, (host, context) => Apply(host.Key, host.Value, context), a => a.Key.ComputerName);
+    }
+
+    /// <summary>The first round trip on one host: its guests, and the plan for each guest asked for.</summary>
+    private void ReadHost(HostWork work, int order, ConcurrentQueue<(int Order, KvmSession Session, KvmGuest Guest, GuestAction Action)> planned, WorkContext context)
+    {
+        KvmSession session = HostTargets.Resolve(work.Target, context);
+        Action<string> log = context.VerboseFor(session.ComputerName);
+        List<KvmGuest> inventory;
+        string extra = "";
+        RemoteCommand? planning = PlanningCommand();
+        if (planning is null)
+        {
+            inventory = GuestScripts.ReadGuests(session, context.Cancel, log);
+        }
+        else
+        {
+            BatchResult read = session.Connection!.Shell.Run(new[] { GuestScripts.Inventory(), planning }, GuestScripts.InventoryOptions, context.Cancel, log);
+            CommandResult failed = read.Results.FirstOrDefault(r => !r.Succeeded);
+            if (failed is not null)
+            {
+                throw new KvmException("GuestListFailed", ErrorCategory.ResourceUnavailable, $"Could not read the guests of {session.ComputerName}: {failed.Describe()}",
+                    "Check that libvirt runs on the host and that the session may use it.");
+            }
+
+            inventory = GuestInventoryParser.Parse(session.ComputerName, read[0].StdoutText, session);
+            extra = read[1].StdoutText;
+        }
+
+        var view = new HostView(inventory, extra);
+        foreach (KvmGuest guest in Select(work, inventory, session, context))
+        {
+            planned.Enqueue((order, session, guest, Plan(guest, view)));
+        }
     }
 
     private void Apply(KvmSession session, List<(KvmGuest Guest, GuestAction Action)> work, WorkContext context)
@@ -180,22 +205,40 @@ public abstract class KvmGuestActionCmdlet : KvmGuestCmdlet
         }
 
         var options = new RunOptions { Timeout = BatchTimeout, Groups = groups, Concurrency = GuestsAtOnce };
-        BatchResult result = session.Connection!.Shell.Run(commands, options, context.Cancel, context.VerboseFor(session.ComputerName));
+        BatchResult result;
+        try
+        {
+            result = session.Connection!.Shell.Run(commands, options, context.Cancel, context.VerboseFor(session.ComputerName));
+        }
+        catch (HostUnreachableException lost) when (lost.Partial is not null)
+        {
+            // Mid-batch: the guests that reported are done or failed; every other guest gets an
+            // error saying its fate is unknown, instead of one host error that names none of them.
+            result = lost.Partial;
+        }
+
         var failed = new HashSet<Guid>();
         for (int i = 0; i < commands.Count; i++)
         {
             KvmGuest? guest = owner[i];
             if (guest is not null && !result[i].Succeeded && failed.Add(guest.Uuid))
             {
-                context.Error(new KvmException("GuestActionFailed", ErrorCategory.InvalidOperation,
-                    $"{ActionDescription} failed for '{guest.Name}' on {session.ComputerName}: {result[i].Describe()}",
-                    $"Check the guest with: Get-KvmGuest -ComputerName {session.ComputerName} -Name '{guest.Name}'"), guest);
+                context.Error(result[i].Outcome == CommandOutcome.Lost ? Unknown($"The connection to {session.ComputerName} was lost", session, guest, result[i])
+                    : LibvirtLost(result[i]) ? Unknown($"libvirt on {session.ComputerName} went away", session, guest, result[i])
+                    : new KvmException("GuestActionFailed", ErrorCategory.InvalidOperation,
+                        $"{ActionDescription} failed for '{guest.Name}' on {session.ComputerName}: {result[i].Describe()}",
+                        $"Check the guest with: Get-KvmGuest -ComputerName {session.ComputerName} -Name '{guest.Name}'"), guest);
             }
         }
 
         if (after is not null)
         {
-            foreach ((KvmGuest guest, KvmException error) in CheckAfter(result[commands.IndexOf(after)], acted.Where(g => !failed.Contains(g.Uuid)).ToList()))
+            CommandResult afterResult = result[commands.IndexOf(after)];
+            List<KvmGuest> pending = acted.Where(g => !failed.Contains(g.Uuid)).ToList();
+            IEnumerable<(KvmGuest Guest, KvmException Error)> notDone = afterResult.Outcome == CommandOutcome.Lost
+                ? pending.Select(g => (g, Unknown($"The connection to {session.ComputerName} was lost", session, g, afterResult)))
+                : CheckAfter(afterResult, pending);
+            foreach ((KvmGuest guest, KvmException error) in notDone)
             {
                 failed.Add(guest.Uuid);
                 context.Error(error, guest);
@@ -204,17 +247,66 @@ public abstract class KvmGuestActionCmdlet : KvmGuestCmdlet
 
         if (PassThru.IsPresent)
         {
-            CommandResult inventory = result[commands.Count - 1];
-            if (inventory.Succeeded)
+            List<KvmGuest> done = acted.Where(g => !failed.Contains(g.Uuid)).ToList();
+            if (done.Count > 0)
             {
-                // A guest the action removed is no longer listed: it is returned as it was.
-                List<KvmGuest> now = GuestInventoryParser.Parse(session.ComputerName, inventory.StdoutText, session);
-                context.OutputAll(acted.Where(g => !failed.Contains(g.Uuid))
-                    .Select(g => now.FirstOrDefault(n => n.Uuid == g.Uuid) ?? g)
+                context.OutputAll(Refreshed(session, done, result[commands.Count - 1], context)
                     .OrderBy(g => g.Name, StringComparer.OrdinalIgnoreCase));
             }
         }
     }
+
+    /// <summary>
+    /// The done guests as they are now. When the batch's inventory did not come back (connection
+    /// lost, libvirtd down), they are read once more on a new connection; failing that, they are
+    /// still returned (they are done) with State Unknown and a warning, never dropped silently.
+    /// </summary>
+    private static IEnumerable<KvmGuest> Refreshed(KvmSession session, List<KvmGuest> done, CommandResult inventory, WorkContext context)
+    {
+        List<KvmGuest>? now = null;
+        string reason = inventory.Describe();
+        if (inventory.Succeeded)
+        {
+            now = GuestInventoryParser.Parse(session.ComputerName, inventory.StdoutText, session);
+        }
+        else
+        {
+            try
+            {
+                now = GuestScripts.ReadGuests(session, context.Cancel, context.VerboseFor(session.ComputerName), done.Select(g => g.Uuid));
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // Best effort, whatever failed (host gone, reconnect refused, libvirtd down): the
+                // guests are done either way and are still returned below.
+                reason = e.Message;
+            }
+        }
+
+        if (now is null)
+        {
+            context.Warning($"The guests done on {session.ComputerName} could not be read again ({reason}); they are returned with State Unknown. "
+                + $"Check them with: Get-KvmGuest -ComputerName {session.ComputerName}");
+            done.ForEach(g => g.State = KvmGuestState.Unknown);
+            return done;
+        }
+
+        // A guest the action removed is no longer listed: it is returned as it was.
+        return done.Select(g => now.FirstOrDefault(n => n.Uuid == g.Uuid) ?? g);
+    }
+
+    /// <summary>A guest whose commands were sent but whose result never came back: neither done nor failed.</summary>
+    private KvmException Unknown(string what, KvmSession session, KvmGuest guest, CommandResult result)
+        => new("GuestStateUnknown", ErrorCategory.ConnectionError,
+            $"{what} while the action '{ActionDescription}' ran for '{guest.Name}'; its state is unknown: {result.Describe()}",
+            $"Check it with: Get-KvmGuest -ComputerName {session.ComputerName} -Name '{guest.Name}' (the next command reconnects on its own), then run the action again if it is not done.");
+
+    // virsh lost libvirtd in the middle of the call (killed, restarted): the call may have taken
+    // effect. Not "failed to connect", which means it never reached libvirt and changed nothing.
+    private static bool LibvirtLost(CommandResult result)
+        => result.Outcome == CommandOutcome.Exited && result.ExitCode != 0
+            && (result.StderrText.Contains("End of file while reading data") || result.StderrText.Contains("Disconnected from")
+                || result.StderrText.Contains("Cannot recv data") || result.StderrText.Contains("client socket is closed"));
 
     /// <summary>virsh with the guest named by its UUID: never a name that virsh could misread.</summary>
     internal static RemoteCommand Virsh(string command, KvmGuest guest, params string[] more)

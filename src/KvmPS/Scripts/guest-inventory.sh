@@ -9,8 +9,8 @@
 # ';'-separated argument: fed on stdin, virsh would echo prompts into the output.
 uri=qemu:///system
 if [ $# -eq 0 ]; then
-    # Not `set -- $(virsh ...) || exit`: set succeeds whatever virsh did, and a refused
-    # connection (no libvirt group, no sudo) would read as a host without guests.
+    # Not `set -- $(virsh ...) || exit`: set succeeds whatever virsh did, and a refused connection
+    # (no libvirt group, no sudo) or a libvirtd that is down would read as a host without guests.
     all=$(virsh -c "$uri" list --all --uuid) || exit $?
     set -- $all
 fi
@@ -18,6 +18,8 @@ for u in "$@"; do
     # The arguments are UUIDs; anything else could be virsh syntax, so it is refused.
     case "$u" in ''|*[!0-9a-fA-F-]*) echo "not a UUID: $u" >&2; exit 2 ;; esac
 done
+# Checked: with libvirtd down, an inventory of given UUIDs would otherwise succeed empty, and the
+# caller would take "not listed" for "gone" (a guest just stopped was returned as still running).
 running=$(virsh -c "$uri" list --uuid) || exit $?
 running=" $(printf '%s\n' "$running" | tr '\n' ' ') "
 batch=

@@ -8,8 +8,8 @@
 #   <marker> S <index>                         skipped (an earlier command of its group failed, or aborted)
 #   <marker> E <batch>                         batch done
 # Commands never write to this stream directly: their output goes to files that are measured and
-# copied, so any byte sequence survives. R and S frames of concurrent groups come in group order,
-# not index order. The client kills a running command's session from another channel and touches
+# copied, so any byte sequence survives. R and S frames of concurrent groups come in the order the
+# groups end, not index order. The client kills a running command's session from another channel and touches
 # "$__k_t/abort" to skip the rest of the batch.
 LC_ALL=C
 export LC_ALL
@@ -68,12 +68,14 @@ __k_x() {
     __k_o="$__k_t/o.$__k_i"
     __k_e="$__k_t/e.$__k_i"
     if [ "$__k_g" = setsid ]; then
-        setsid "$@" <"$__k_in" >"$__k_o" 2>"$__k_e" 3>&- 4>&- &
+        setsid "$@" <"$__k_in" >"$__k_o" 2>"$__k_e" 3>&- 4>&- 5>&- &
     else
-        "$@" <"$__k_in" >"$__k_o" 2>"$__k_e" 3>&- 4>&- &
+        "$@" <"$__k_in" >"$__k_o" 2>"$__k_e" 3>&- 4>&- 5>&- &
     fi
     __k_p=$!
+    [ -n "$__k_lk" ] && read -r __k_tok <&5
     printf '\n%s P %s %s\n' "$__k_m" "$__k_i" "$__k_p" >&3
+    [ -n "$__k_lk" ] && echo >&5
     wait "$__k_p"
     __k_rc=$?
     [ "$__k_rc" = 0 ] || [ "$__k_grp" = 0 ] || __k_failed="$__k_failed$__k_grp "
@@ -86,11 +88,17 @@ __k_x() {
 
 # Concurrent groups (bulk work on many guests): each group runs in a background subshell, at
 # most $1 at a time; a fifo holds the free slots. A group's R and S frames go to its own file,
-# shown in order once all are done (__k_ce).
+# copied to the channel as soon as the group ends (__k_cf): a connection lost in the middle of a
+# bulk batch then loses only the results of the groups still running, not those of every group.
+# A second fifo holding one token is a lock, so that frames of groups never interleave.
+__k_lk=
 __k_cb() {
     __k_files=
-    rm -f "$__k_t/slots"
+    rm -f "$__k_t/slots" "$__k_t/lock"
     mkfifo "$__k_t/slots" && exec 4<>"$__k_t/slots" || return 1
+    mkfifo "$__k_t/lock" && exec 5<>"$__k_t/lock" || return 1
+    echo >&5
+    __k_lk=1
     __k_n=0
     while [ "$__k_n" -lt "$1" ]; do
         echo >&4
@@ -99,21 +107,33 @@ __k_cb() {
 }
 
 # $1 group number: waits for a free slot. The group follows as
-#   ( __k_x ...; __k_x ...; echo >&4 ) >"$__k_t/f.<group>" &
-# giving the slot back when it ends.
+#   ( __k_x ...; __k_x ...; __k_cf <group> ) >"$__k_t/f.<group>" &
 __k_cs() {
     read -r __k_tok <&4
     __k_files="$__k_files $__k_t/f.$1"
 }
 
+# $1 group number, at the end of its subshell: its frames to the channel, then its slot back.
+__k_cf() {
+    read -r __k_tok <&5
+    cat "$__k_t/f.$1" >&3
+    rm -f "$__k_t/f.$1"
+    echo >&5
+    echo >&4
+}
+
+# After every group: the frames of a group that did not reach __k_cf (its subshell was killed).
 __k_ce() {
     wait
     for __k_f in $__k_files; do
-        cat "$__k_f"
-        rm -f "$__k_f"
+        if [ -f "$__k_f" ]; then
+            cat "$__k_f"
+            rm -f "$__k_f"
+        fi
     done
-    exec 4>&-
-    rm -f "$__k_t/slots"
+    exec 4>&- 5>&-
+    __k_lk=
+    rm -f "$__k_t/slots" "$__k_t/lock"
 }
 
 __k_e() {

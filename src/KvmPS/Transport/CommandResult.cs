@@ -16,6 +16,12 @@ internal enum CommandOutcome
 
     /// <summary>Killed because the caller cancelled (Ctrl+C).</summary>
     Cancelled,
+
+    /// <summary>
+    /// The connection broke before its result arrived: it may have run, be running, or never start
+    /// (the whole batch was already on the host). Unknown, never a failure or a success.
+    /// </summary>
+    Lost,
 }
 
 /// <summary>What one command of a batch did on the host.</summary>
@@ -61,6 +67,8 @@ internal sealed class CommandResult
                 return $"'{what}' did not finish in time and was stopped.";
             case CommandOutcome.Cancelled:
                 return $"'{what}' was stopped because the operation was cancelled.";
+            case CommandOutcome.Lost:
+                return $"the connection was lost before '{what}' reported its result.";
         }
 
         string detail = StderrText.Trim();

@@ -23,6 +23,12 @@ internal sealed class HostUnreachableException : IOException
         : base(message, inner)
     {
     }
+
+    /// <summary>
+    /// When a batch was running: the results that arrived before the connection broke, and
+    /// <see cref="CommandOutcome.Lost"/> for the others, so that callers report each item's fate.
+    /// </summary>
+    public BatchResult? Partial { get; set; }
 }
 
 /// <summary>
@@ -94,6 +100,22 @@ internal sealed class FramedShell : IDisposable
         ThrowIfBroken();
         int batchId = ++_nextBatch;
         var results = new CommandResult?[commands.Count];
+        try
+        {
+            return RunBatch(batchId, commands, groups, results, timeout, aborter, cancel, progress, concurrency);
+        }
+        catch (HostUnreachableException lost) when (lost.Partial is null)
+        {
+            // Commands that reported are facts; the others were sent and their fate is unknown.
+            lost.Partial = new BatchResult(results.Select((r, i) => r ?? new CommandResult(commands[i], CommandOutcome.Lost, -1, null, null)).ToList());
+            throw;
+        }
+    }
+
+    private BatchResult RunBatch(
+        int batchId, IReadOnlyList<RemoteCommand> commands, IReadOnlyList<int> groups, CommandResult?[] results, TimeSpan timeout,
+        ICommandAborter aborter, CancellationToken cancel, Action<int, CommandResult?>? progress, int concurrency)
+    {
         Write(ShellProtocol.RenderBatch(batchId, commands, groups, concurrency));
 
         var clock = Stopwatch.StartNew();

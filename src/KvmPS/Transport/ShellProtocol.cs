@@ -90,7 +90,7 @@ internal static class ShellProtocol
                     AppendCommand(text, commands, groups, i, "    ", stdinWritten: true);
                 }
 
-                text.Append("    echo >&4\n) >\"$__k_t/f.").Append(unit[0]).Append("\" &\n");
+                text.Append("    __k_cf ").Append(unit[0]).Append("\n) >\"$__k_t/f.").Append(unit[0]).Append("\" &\n");
             }
 
             if (inSection)

@@ -53,6 +53,37 @@ public sealed class ConcurrentGroupsTests : IDisposable
 
     [Theory]
     [MemberData(nameof(Shells))]
+    public void AGroupsResultArrivesWhenItEndsNotWhenAllHaveEnded(string shell)
+    {
+        // Group 1 waits until the client has group 2's result: a connection lost in the middle of a
+        // bulk batch must not take the results of the groups that had ended with it.
+        string fifo = Path.Combine(_dir, "release");
+        using HostShell host = Host(shell);
+        host.Run(RemoteCommand.Of("mkfifo", fifo), RunOptions.Default, CancellationToken.None);
+        var commands = new[] { RemoteCommand.Of("cat", fifo), RemoteCommand.Of("echo", "fast") };
+        var options = new RunOptions
+        {
+            Groups = new[] { 1, 2 },
+            Concurrency = 2,
+            Timeout = TimeSpan.FromSeconds(20),
+            Progress = (index, result) =>
+            {
+                if (index == 1 && result is not null)
+                {
+                    System.Threading.Tasks.Task.Run(() => File.WriteAllText(fifo, "released\n"));
+                }
+            },
+        };
+
+        BatchResult batch = host.Run(commands, options, CancellationToken.None);
+
+        Assert.Equal("fast\n", batch[1].StdoutText);
+        Assert.True(batch[0].Succeeded, batch[0].Describe());
+        Assert.Equal("released\n", batch[0].StdoutText);
+    }
+
+    [Theory]
+    [MemberData(nameof(Shells))]
     public void EachGroupStopsAtItsOwnFailureAndResultsKeepTheirIndex(string shell)
     {
         using HostShell host = Host(shell);

@@ -83,6 +83,24 @@ public sealed class LocalShellTests : IDisposable
     }
 
     [Fact]
+    public void ConnectionLostMidBatchKeepsTheResultsThatArrivedAndMarksTheRestLost()
+    {
+        // The second command kills the session shell (its parent), as a killed sshd child would end it.
+        var commands = new[] { RemoteCommand.Of("echo", "done"), RemoteCommand.Of("sh", "-c", "kill -9 $PPID; sleep 5"), RemoteCommand.Of("echo", "never") };
+        var options = new RunOptions { Timeout = TimeSpan.FromSeconds(30) };
+
+        HostUnreachableException lost = Assert.Throws<HostUnreachableException>(() => _shell.Run(commands, options, CancellationToken.None));
+
+        Assert.NotNull(lost.Partial);
+        Assert.True(lost.Partial![0].Succeeded);
+        Assert.Equal("done\n", lost.Partial[0].StdoutText);
+        Assert.Equal(CommandOutcome.Lost, lost.Partial[1].Outcome);
+        Assert.Equal(CommandOutcome.Lost, lost.Partial[2].Outcome);
+        Assert.False(lost.Partial[2].Succeeded);
+        Assert.True(_shell.Run(RemoteCommand.Of("true"), RunOptions.Default, CancellationToken.None).Succeeded);
+    }
+
+    [Fact]
     public void CancellationThrowsAndTheShellStaysUsable()
     {
         using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
