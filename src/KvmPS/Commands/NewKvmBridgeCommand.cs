@@ -79,7 +79,9 @@ public sealed class NewKvmBridgeCommand : KvmChangeCmdlet
         }
         catch (KvmException e)
         {
-            ThrowTerminatingError(e.ToErrorRecord(request.Name));
+            // One error, as before when each host refused it (non-terminating, as for any item that fails).
+            WriteError(e.ToErrorRecord(request.Name));
+            return;
         }
 
         BridgeChanges.Run(this, "New", Targets.Distinct(MyInvocation.ExpectingInput).Select(t => (t, request)).ToList(), (session, facts, _) => BridgePlanner.Plan(request, facts, session.ComputerName),

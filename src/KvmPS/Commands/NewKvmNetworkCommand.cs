@@ -71,7 +71,9 @@ public sealed class NewKvmNetworkCommand : KvmChangeCmdlet
         }
         catch (KvmException e)
         {
-            ThrowTerminatingError(e.ToErrorRecord(request.Name));
+            // One error, as before when each host refused it (non-terminating, as for any item that fails).
+            WriteError(e.ToErrorRecord(request.Name));
+            return;
         }
 
         var planned = new ConcurrentQueue<(KvmSession Session, NetworkPlan Plan)>();

@@ -16,7 +16,7 @@ internal static class GuestNames
     {
         if (name is null || !Valid.IsMatch(name))
         {
-            string shown = name is null ? "(null)" : Shown(name);
+            string shown = Shown(name);
             throw new ArgumentException(
                 $"'{shown}' is not a valid guest name: use 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit.");
         }
@@ -66,7 +66,7 @@ internal static class GuestNames
     {
         if (key is null || HasControlCharacter(key) || !SshKey.IsMatch(key))
         {
-            throw new ArgumentException($"-SshPublicKey '{Shown(key ?? "(null)")}' is not one OpenSSH public key line (like 'ssh-ed25519 AAAAC3Nza... user@host', the contents of a .pub file).");
+            throw new ArgumentException($"-SshPublicKey '{Shown(key)}' is not one OpenSSH public key line (like 'ssh-ed25519 AAAAC3Nza... user@host', the contents of a .pub file).");
         }
     }
 
@@ -84,5 +84,5 @@ internal static class GuestNames
     }
 
     // A value as an error message shows it: line breaks and NUL visible, not acted on.
-    private static string Shown(string text) => text.Replace("\r", "\\r").Replace("\n", "\\n").Replace("\0", "\\0");
+    private static string Shown(string? text) => text is null ? "(null)" : text.Replace("\r", "\\r").Replace("\n", "\\n").Replace("\0", "\\0");
 }
