@@ -32,10 +32,16 @@ function New-HostileCorpus {
 }
 
 # The least each cmdlet needs to run against lab host kvm1 (mandatory parameters, the host), as a
-# scriptblock given the test's context ($Ctx: Address, Address2, Guest, Session, KeyFile, KnownHosts).
+# scriptblock given the test's context ($Ctx: Address, Address2, Guest, Prefix, KeyFile, KnownHosts, Kernel, Initrd).
 # Every value here is valid: a hostile value then replaces one parameter at a time.
-# Mode: Run = runs for real; WhatIf = runs with -WhatIf, because a real run with a valid value would
-# change the lab host itself (its packages, its network, a live migration) rather than a throwaway object.
+# Mode: Run = runs for real (reads; creates of networks and guests, removed right after they are checked;
+# removes and lifecycle actions of things that do not exist or of this test's own guest). WhatIf = runs
+# with -WhatIf, which still gathers the host's facts, because a real run would change the lab host itself
+# or what the other cases need: Install-KvmHost (packages), New-KvmBridge (moves eth0's addressing onto a
+# bridge), Remove-KvmGuest (the baseline guest is the target of the other guest cmdlets), Move-KvmGuest
+# (a migration to kvm2).
+# With: extra valid arguments a parameter needs to be reached at all (e.g. -DhcpRange is checked against
+# -IPAddress). Made/Cleanup: how a value that was accepted is checked on the host, and removed.
 $script:CmdletBaselines = @{
     'Connect-KvmHost'    = @{ Mode = 'Run'; Args = { param($Ctx) @{ ComputerName = $Ctx.Address; KeyFilePath = $Ctx.KeyFile; KnownHostsPath = $Ctx.KnownHosts; Name = 'hostilecn' } }
         Cleanup = { param($Ctx, $Name, $Value) Get-KvmSession | Where-Object Name -eq 'hostilecn' | Disconnect-KvmHost } }
