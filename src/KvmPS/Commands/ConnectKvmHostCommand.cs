@@ -103,6 +103,20 @@ public sealed class ConnectKvmHostCommand : KvmCmdlet
             CheckNames(Name);
         }
 
+        if (UserName is not null)
+        {
+            // The same rule as user@host: -UserName reaches sshd, sudo and the session's prompts as it is.
+            try
+            {
+                HostTarget.ValidateUser(UserName, UserName);
+            }
+            catch (System.ArgumentException e)
+            {
+                ThrowTerminatingError(new KvmException("InvalidUserName", ErrorCategory.InvalidArgument, $"-UserName: {e.Message}",
+                    "Give the account's login name on the host: letters, digits, '.', '_', '-', '$' or '@', not starting with '-'.", e).ToErrorRecord(UserName));
+            }
+        }
+
         // Connected in parallel, returned in the order named, so that $s[0] is the first host.
         var opened = new KvmSession?[_names.Count];
         var indexed = _names.Select((name, index) => (name, index)).ToList();

@@ -8,6 +8,7 @@ using KvmPS.Guests;
 using KvmPS.Migration;
 using KvmPS.Transport;
 using KvmPS.Completion;
+using KvmPS.Sessions;
 
 namespace KvmPS.Commands;
 
@@ -54,6 +55,20 @@ public abstract class KvmMigrationCmdlet : KvmGuestCmdlet
             ThrowTerminatingError(new KvmException("InvalidDestination", ErrorCategory.InvalidArgument,
                 $"-Destination takes a host name or a KvmSession, not a {value.GetType().Name}.",
                 "Pass a name (-Destination kvm2) or a session (-Destination (Connect-KvmHost kvm2)).").ToErrorRecord(value));
+        }
+
+        if (value is string host)
+        {
+            // Checked here, once, so that a bad name is refused as -Destination before any guest is looked at.
+            try
+            {
+                _ = HostTarget.Parse(host);
+            }
+            catch (ArgumentException e)
+            {
+                ThrowTerminatingError(new KvmException("InvalidDestination", ErrorCategory.InvalidArgument, $"-Destination: {e.Message}",
+                    "Pass the destination host as host, user@host or host:port (-Destination kvm2), or a session from Connect-KvmHost.", e).ToErrorRecord(host));
+            }
         }
 
         Destination = value;

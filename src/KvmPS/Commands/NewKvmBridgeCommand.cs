@@ -72,6 +72,18 @@ public sealed class NewKvmBridgeCommand : KvmChangeCmdlet
     protected override void EndProcessing()
     {
         BridgeRequest request = Request();
+        try
+        {
+            // Refused before any host is probed: a bad name or address is a bad value on every host.
+            BridgePlanner.ValidateInput(request);
+        }
+        catch (KvmException e)
+        {
+            // One error, as before when each host refused it (non-terminating, as for any item that fails).
+            WriteError(e.ToErrorRecord(request.Name));
+            return;
+        }
+
         BridgeChanges.Run(this, "New", Targets.Distinct(MyInvocation.ExpectingInput).Select(t => (t, request)).ToList(), (session, facts, _) => BridgePlanner.Plan(request, facts, session.ComputerName),
             (session, facts, _) => (
                 $"The bridge {request.Name} already exists with {request.InterfaceName} as a port: nothing to do.",

@@ -19,7 +19,7 @@ public sealed partial class NewKvmGuestCommand
 
     protected override void EndProcessing()
     {
-        List<GuestRequest> requests = ParameterSetName == "Spec" ? ReadSpec() : new List<GuestRequest> { FromParameters() };
+        List<GuestRequest> requests = (ParameterSetName == "Spec" ? ReadSpec() : new List<GuestRequest> { FromParameters() }).Where(InputAccepted).ToList();
         IReadOnlyList<object> defaultHosts = Targets.Distinct(MyInvocation.ExpectingInput);
         var work = new List<(object Host, List<GuestRequest> Requests)>();
         foreach (GuestRequest request in requests)
@@ -64,6 +64,27 @@ public sealed partial class NewKvmGuestCommand
 
         RunParallel(approved, ThrottleLimit, "Creating guests", a => $"{a.Request.Name} on {a.Session.ComputerName}",
             (a, context) => Create(a.Session, a.Request, a.Plan, context), a => a.Request.Name);
+    }
+
+    // What needs no host is checked before any host is contacted: a bad value is refused as what it is
+    // (not as a failed host command), once rather than once per host, and never reaches a host.
+    private bool InputAccepted(GuestRequest request)
+    {
+        try
+        {
+            GuestPlanner.ValidateInput(request);
+            return true;
+        }
+        catch (KvmException e) when (request.Origin != "parameters")
+        {
+            WriteFailure(new KvmException(e.ErrorId, e.Category, $"{request.Name} ({request.Origin}): {e.Message}", e.RecommendedAction, e), request.Name);
+        }
+        catch (Exception e) when (e is KvmException || e is ArgumentException)
+        {
+            WriteFailure(e, request.Name);
+        }
+
+        return false;
     }
 
     // One round trip for the host's facts, its guests and what the requests need to know.
@@ -263,6 +284,11 @@ public sealed partial class NewKvmGuestCommand
         {
             return File.ReadAllText(full);
         }
+        catch (Exception e) when (e is ArgumentException || e is NotSupportedException)
+        {
+            ThrowTerminatingError(InvalidPath(path, "-" + parameter, e));
+            throw;
+        }
         catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
         {
             ThrowTerminatingError(new KvmException("FileUnreadable", ErrorCategory.ReadError, $"-{parameter}: cannot read {full}: {e.Message}",
@@ -289,7 +315,18 @@ public sealed partial class NewKvmGuestCommand
             ThrowTerminatingError(new KvmException("GuestSpecUnreadable", ErrorCategory.ReadError, $"Cannot read {path}: {e.Message}", "Check the path.", e).ToErrorRecord(path));
             throw;
         }
+        catch (Exception e) when (e is ArgumentException || e is NotSupportedException)
+        {
+            ThrowTerminatingError(InvalidPath(Spec, "-Spec", e));
+            throw;
+        }
     }
+
+    // A local path .NET cannot even look up (a NUL in it): refused as the bad value it is, shown escaped.
+    private static ErrorRecord InvalidPath(string path, string parameter, Exception e)
+        => new KvmException("InvalidPath", ErrorCategory.InvalidArgument,
+            $"{parameter} '{path.Replace("\0", "\\0").Replace("\n", "\\n")}' is not a valid path on this machine: {e.Message}",
+            "Give the path of a file on this machine.", e).ToErrorRecord(path);
 
     // The NoCloud seed's files: generated user-data (unless given), meta-data, and network-config.
     private static IReadOnlyDictionary<string, byte[]>? SeedFiles(GuestRequest request)

@@ -64,6 +64,18 @@ public sealed class NewKvmNetworkCommand : KvmChangeCmdlet
         {
             Name = Name, Mode = Mode, Address = IPAddress ?? "", DhcpRange = DhcpRange ?? "", NoDhcp = NoDhcp.IsPresent, Bridge = Bridge ?? "", Autostart = !NoAutostart.IsPresent,
         };
+        try
+        {
+            // Refused before any host is probed: a bad name or address is a bad value on every host.
+            NetworkPlanner.ValidateInput(request);
+        }
+        catch (KvmException e)
+        {
+            // One error, as before when each host refused it (non-terminating, as for any item that fails).
+            WriteError(e.ToErrorRecord(request.Name));
+            return;
+        }
+
         var planned = new ConcurrentQueue<(KvmSession Session, NetworkPlan Plan)>();
         RunParallel(Targets.Distinct(MyInvocation.ExpectingInput), ThrottleLimit, "Planning networks", HostTargets.Describe, (target, context) =>
         {

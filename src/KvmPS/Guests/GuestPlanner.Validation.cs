@@ -9,18 +9,14 @@ namespace KvmPS.Guests;
 /// <summary>The checks that refuse a request before anything runs, and the design they lead to.</summary>
 internal static partial class GuestPlanner
 {
-    private static void Validate(GuestRequest request, HostFacts facts, HostGuestContext host, IReadOnlyList<KvmGuest> existing, string computerName, List<string> warnings)
+    /// <summary>
+    /// The checks that need no host: New-KvmGuest runs them before it contacts any host, so that a bad
+    /// value is refused as what it is, and never reaches a host command (even quoted).
+    /// </summary>
+    internal static void ValidateInput(GuestRequest request)
     {
         string name = request.Name;
         GuestNames.Validate(name);
-        // Case-insensitive: -Name selects guests ignoring case, so web1 and WEB1 would be one target.
-        KvmGuest? clash = existing.FirstOrDefault(g => string.Equals(g.Name, name, StringComparison.OrdinalIgnoreCase));
-        if (clash is not null)
-        {
-            throw Refuse("GuestExists", ErrorCategory.ResourceExists, $"A guest named '{name}' already exists on {computerName} ({clash.State}).",
-                "Choose another name, or remove the existing guest first (Remove-KvmGuest).");
-        }
-
         if (request.ImportDisk is not null && (request.BaseImage is not null || request.DiskSizeBytes is not null))
         {
             throw Refuse("ConflictingDisks", ErrorCategory.InvalidArgument, "-ImportDisk boots an existing disk; it cannot be combined with -BaseImage or -DiskSizeBytes.",
@@ -43,14 +39,48 @@ internal static partial class GuestPlanner
             throw Refuse("InitrdWithoutKernel", ErrorCategory.InvalidArgument, "-InitrdPath and -KernelArguments go with -KernelPath (direct kernel boot).", "Add -KernelPath, or remove them.");
         }
 
-        var hostPaths = new[]
+        foreach ((string parameter, string path) in HostPaths(request))
+        {
+            GuestNames.ValidateHostPath(path, parameter);
+        }
+
+        if (request.KernelArguments is not null)
+        {
+            GuestNames.ValidateKernelArguments(request.KernelArguments);
+        }
+
+        foreach (string mac in request.MacAddress)
+        {
+            _ = GuestNames.MacAddress(mac);
+        }
+
+        foreach (string key in request.CloudInit?.SshPublicKeys ?? new List<string>())
+        {
+            GuestNames.ValidateSshPublicKey(key);
+        }
+    }
+
+    private static IEnumerable<(string Parameter, string Path)> HostPaths(GuestRequest request)
+        => new[]
         {
             ("BaseImage", request.BaseImage), ("ImportDisk", request.ImportDisk), ("IsoPath", request.IsoPath),
             ("KernelPath", request.KernelPath), ("InitrdPath", request.InitrdPath),
-        };
-        foreach ((string parameter, string path) in hostPaths.Where(p => p.Item2 is not null).Select(p => (p.Item1, p.Item2!)))
+        }.Where(p => p.Item2 is not null).Select(p => (p.Item1, p.Item2!));
+
+    private static void Validate(GuestRequest request, HostFacts facts, HostGuestContext host, IReadOnlyList<KvmGuest> existing, string computerName, List<string> warnings)
+    {
+        ValidateInput(request);
+        string name = request.Name;
+        // Case-insensitive: -Name selects guests ignoring case, so web1 and WEB1 would be one target.
+        KvmGuest? clash = existing.FirstOrDefault(g => string.Equals(g.Name, name, StringComparison.OrdinalIgnoreCase));
+        if (clash is not null)
         {
-            GuestNames.ValidateHostPath(path, parameter);
+            throw Refuse("GuestExists", ErrorCategory.ResourceExists, $"A guest named '{name}' already exists on {computerName} ({clash.State}).",
+                "Choose another name, or remove the existing guest first (Remove-KvmGuest).");
+        }
+
+        foreach ((_, string path) in HostPaths(request))
+        {
             if (!host.Paths.TryGetValue(path, out HostPath? found) || !found.Exists)
             {
                 throw Refuse("PathNotFound", ErrorCategory.ObjectNotFound, $"{path} does not exist on {computerName}.",

@@ -95,6 +95,13 @@ internal static class BridgePlanner
         }
     }
 
+    /// <summary>What needs no host's facts: New-KvmBridge checks it before it probes any host.</summary>
+    internal static void ValidateInput(BridgeRequest request)
+    {
+        ValidateNames(request);
+        ValidateAddresses(request);
+    }
+
     private static void ValidateNames(BridgeRequest request)
     {
         ValidateName(request.Name, "-Name");

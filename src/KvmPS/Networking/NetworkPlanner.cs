@@ -113,13 +113,25 @@ internal static class NetworkPlanner
     // libvirt forbids little in a network name, but it also names dnsmasq's files and shows in shells.
     private static readonly Regex ValidName = new("^[A-Za-z0-9][A-Za-z0-9._-]{0,49}\\z", RegexOptions.CultureInvariant);
 
-    public static NetworkPlan Plan(NetworkRequest request, NetworkFacts facts, IReadOnlyList<KvmNetwork> networks, string computerName)
+    /// <summary>What needs no host: New-KvmNetwork checks it before it probes any host.</summary>
+    public static void ValidateInput(NetworkRequest request)
     {
         ValidateName(request.Name);
         if (request.Bridge.Length > 0)
         {
             BridgePlanner.ValidateName(request.Bridge, "-Bridge");
         }
+
+        if (request.Address.Length > 0)
+        {
+            (uint address, int prefix) = Requested(request.Address);
+            _ = Dhcp(request, address, prefix);
+        }
+    }
+
+    public static NetworkPlan Plan(NetworkRequest request, NetworkFacts facts, IReadOnlyList<KvmNetwork> networks, string computerName)
+    {
+        ValidateInput(request);
 
         if (networks.Any(n => n.Name == request.Name))
         {

@@ -151,12 +151,65 @@ public sealed class GuestNamesTests
     [InlineData("/var/lib/libvirt/images/a\nb.qcow2")]
     [InlineData("/var/lib/libvirt/images/a\rb.qcow2")]
     [InlineData("/var/lib/libvirt/images/a\u0000b.qcow2")]
-    public void RelativeMultiLineOrNulPathsAreRefused(string path)
+    [InlineData("/var/lib/libvirt/images/a\u0001b.qcow2")]
+    [InlineData("/var/lib/libvirt/images/a\u001bb.qcow2")]
+    [InlineData("/var/lib/libvirt/images/a\u007fb.qcow2")]
+    public void RelativeMultiLineOrControlCharacterPathsAreRefused(string path)
     {
         ArgumentException e = Assert.Throws<ArgumentException>(() => GuestNames.ValidateHostPath(path, "BaseImage"));
 
         Assert.StartsWith("-BaseImage ", e.Message);
         Assert.Contains("absolute path on the host", e.Message);
+        Assert.False(e.Message.Contains('\n') || e.Message.Contains('\0'), "the message shows line breaks and NUL escaped");
+    }
+
+    [Theory]
+    [InlineData("console=ttyS0 root=/dev/vda1 quiet")]
+    [InlineData("init=/bin/sh -- x='$(id)' \"<a&b>\" ; | `id`")]
+    [InlineData("")]
+    public void OneLineKernelArgumentsAreAccepted(string arguments)
+    {
+        GuestNames.ValidateKernelArguments(arguments);
+    }
+
+    [Theory]
+    [InlineData("console=ttyS0\ninit=/bin/sh")]
+    [InlineData("quiet\u0000")]
+    [InlineData("a\rb")]
+    [InlineData("a\u0007b")]
+    public void KernelArgumentsWithControlCharactersAreRefused(string arguments)
+    {
+        ArgumentException e = Assert.Throws<ArgumentException>(() => GuestNames.ValidateKernelArguments(arguments));
+
+        Assert.StartsWith("-KernelArguments ", e.Message);
+        Assert.False(e.Message.Contains('\n') || e.Message.Contains('\0'), "the message shows line breaks and NUL escaped");
+    }
+
+    [Theory]
+    [InlineData("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOuBpSO3dTHJCSC3Uv6ra5gGz0E7Fc1ocUzgQfIWRBn1 admin@desk")]
+    [InlineData("ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQC7 ops: laptop # work")]
+    [InlineData("ecdsa-sha2-nistp256 AAAAE2VjZHNhLXNoYTItbmlzdHAyNTY=")]
+    [InlineData("sk-ssh-ed25519@openssh.com AAAAGnNrLXNzaC1lZDI1NTE5QG9wZW5zc2guY29t ops")]
+    [InlineData("from=\"10.0.0.0/8\" ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOuBpSO3dTHJCSC3Uv6ra5gGz0E7 ops")]
+    public void OpenSshPublicKeyLinesAreAccepted(string key)
+    {
+        GuestNames.ValidateSshPublicKey(key);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("--help")]
+    [InlineData("AAAAC3NzaC1lZDI1NTE5AAAAIOuBpSO3dTHJCSC3Uv6ra5gGz0E7")]
+    [InlineData("ssh-ed25519")]
+    [InlineData("ssh-ed25519 AAAAC3Nza ops\nssh-ed25519 AAAAC3Nzb intruder")]
+    [InlineData("ssh-ed25519 AAAAC3Nza ops\u0000")]
+    [InlineData("$(touch /tmp/x)")]
+    public void AnythingElseAsSshPublicKeyIsRefused(string key)
+    {
+        ArgumentException e = Assert.Throws<ArgumentException>(() => GuestNames.ValidateSshPublicKey(key));
+
+        Assert.StartsWith("-SshPublicKey ", e.Message);
+        Assert.False(e.Message.Contains('\n') || e.Message.Contains('\0'), "the message shows line breaks and NUL escaped");
     }
 
     [Fact]
