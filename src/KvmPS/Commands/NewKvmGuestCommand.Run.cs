@@ -19,8 +19,11 @@ public sealed partial class NewKvmGuestCommand
 
     protected override void EndProcessing()
     {
-        List<GuestRequest> requests = (ParameterSetName == "Spec" ? ReadSpec() : new List<GuestRequest> { FromParameters() }).Where(InputAccepted).ToList();
         IReadOnlyList<object> defaultHosts = Targets.Distinct(MyInvocation.ExpectingInput);
+
+        // A guest bound for no host (an empty pipeline of hosts) is neither created nor checked.
+        List<GuestRequest> requests = (ParameterSetName == "Spec" ? ReadSpec() : new List<GuestRequest> { FromParameters() })
+            .Where(r => r.ComputerName is not null || defaultHosts.Count > 0).Where(InputAccepted).ToList();
         var work = new List<(object Host, List<GuestRequest> Requests)>();
         foreach (GuestRequest request in requests)
         {
